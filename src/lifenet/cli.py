@@ -1,0 +1,213 @@
+"""The ``lifenet`` command: serve, demo, migrate, user, audit."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lifenet import audit
+from lifenet.db import make_engine, make_sessionmaker, session_scope
+from lifenet.lib.errors import InvalidInput
+from lifenet.settings import Settings, SettingsError
+
+app = typer.Typer(
+    help="LifeNet: software for a regional pediatric critical-care network.", no_args_is_help=True
+)
+user_app = typer.Typer(
+    help="Manage user accounts (as the system, from the server's shell).", no_args_is_help=True
+)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except SettingsError as exc:
+        err.print(f"[red]Settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except ValueError as exc:
+        err.print(f"[red]Settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _migrate(settings: Settings) -> None:
+    from lifenet.migrations import upgrade
+
+    upgrade(make_engine(settings.database_url))
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the newest version."""
+    settings = _settings()
+    _migrate(settings)
+    console.print(f"Database is up to date ({settings.database_url.split('@')[-1]}).")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema first.")
+    ] = True,
+) -> None:
+    """Start the web app and API."""
+    _serve(_settings(), host, port, migrate_first)
+
+
+def _serve(settings: Settings, host: str, port: int, migrate_first: bool) -> None:
+    import uvicorn
+
+    from lifenet.app import create_app
+
+    if migrate_first:
+        _migrate(settings)
+    console.print(f"LifeNet is running on http://{host}:{port}  (Ctrl+C to stop)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the web app afterwards.")
+    ] = True,
+) -> None:
+    """Seed the demo network into the configured database if it is empty, then serve."""
+    from lifenet.demo import is_empty, seed_demo
+
+    overrides: dict[str, object] = {}
+    if "LIFENET_ENVIRONMENT" not in os.environ:
+        overrides["environment"] = "development"  # the demo runs with the development secret
+    settings = _settings(**overrides)
+    _migrate(settings)
+    with session_scope(make_sessionmaker(make_engine(settings.database_url))) as session:
+        if is_empty(session):
+            console.print("Seeding the demo network…")
+            network = seed_demo(session)
+            table = Table(title="Demo accounts (password: lifenet-demo-2026)")
+            for column in ("username", "role", "scope"):
+                table.add_column(column)
+            for row in network.accounts:
+                table.add_row(*row)
+            console.print(table)
+        else:
+            console.print("The database already has a network; not seeding. Log in with your accounts.")
+    if serve_after:
+        _serve(settings, host, port, migrate_first=False)
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Log-in name (lower case letters, digits, . _ -).")],
+    name: Annotated[str, typer.Option(help="Display name (Chinese).")],
+    home: Annotated[str, typer.Option(help="Code of the org unit where the person works.")],
+    role: Annotated[str, typer.Option(help="Role code to grant, e.g. clinician.")],
+    scope: Annotated[str | None, typer.Option(help="Org-unit code the role covers (default: home).")] = None,
+    name_en: Annotated[str, typer.Option(help="Display name (English).")] = "",
+    password: Annotated[str | None, typer.Option(help="Initial password (asked for when absent).")] = None,
+) -> None:
+    """Create a user and grant one role."""
+    from lifenet.network import actions, queries
+    from lifenet.network.schemas import GrantCreate, UserCreate
+
+    settings = _settings()
+    secret = password or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with session_scope(make_sessionmaker(make_engine(settings.database_url))) as session:
+        units = {u.code: u for u in queries.org_tree(session)}
+        for option, code in (("--home", home), ("--scope", scope or home)):
+            if code not in units:
+                err.print(f"[red]{option}:[/red] no org unit with code {code!r}")
+                raise typer.Exit(2)
+        try:
+            user = actions.do_create_user(
+                session,
+                None,
+                UserCreate(
+                    username=username,
+                    display_name=name,
+                    display_name_en=name_en,
+                    password=secret,
+                    home_org_unit_id=units[home].id,
+                ),
+            )
+            actions.do_grant_role(
+                session, None, GrantCreate(user_id=user.id, role=role, org_unit_id=units[scope or home].id)
+            )
+        except InvalidInput as exc:
+            err.print(f"[red]Not created:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        except ValueError as exc:  # pydantic's ValidationError names the field and rule
+            err.print(f"[red]Not created:[/red] {exc}")
+            raise typer.Exit(2) from exc
+    console.print(f"Created {username} as {role} at {scope or home}.")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List every user with their home unit and roles."""
+    from lifenet.network import queries
+    from lifenet.network.models import User
+
+    settings = _settings()
+    table = Table()
+    for column in ("username", "name", "home", "active", "roles"):
+        table.add_column(column)
+    with session_scope(make_sessionmaker(make_engine(settings.database_url))) as session:
+        for user in session.query(User).order_by(User.username):
+            roles = ", ".join(f"{g.role.code}@{g.org_unit.code}" for g in user.grants if g.revoked_at is None)
+            home = user.home_org_unit.code if user.home_org_unit else ""
+            table.add_row(user.username, user.display_name, home, "yes" if user.is_active else "no", roles)
+        del queries
+    console.print(table)
+
+
+@user_app.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="The account to disable.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "",
+) -> None:
+    """Disable an account and end its sessions."""
+    from lifenet.network import actions, queries
+
+    settings = _settings()
+    with session_scope(make_sessionmaker(make_engine(settings.database_url))) as session:
+        user = queries.user_by_username(session, username)
+        if user is None:
+            err.print(f"[red]No user[/red] {username!r}")
+            raise typer.Exit(2)
+        actions.do_set_user_active(session, None, user.id, False, reason or None)
+    console.print(f"Disabled {username}.")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; report the first broken link."""
+    settings = _settings()
+    with session_scope(make_sessionmaker(make_engine(settings.database_url))) as session:
+        report = audit.verify_chain(session)
+    if report.ok:
+        console.print(f"Audit log intact: {report.checked} entries verified.")
+        return
+    err.print(
+        f"[red]Audit log broken at entry {report.broken_id}:[/red] {report.problem} ({report.checked} entries before it are intact)."
+    )
+    raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="lifenet")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

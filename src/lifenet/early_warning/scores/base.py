@@ -1,0 +1,361 @@
+"""Shared machinery for score definitions.
+
+A score is data — its inputs (units, plausible ranges, choices) and its point tables — plus
+Polars expressions built from that data. The single-patient path runs the very same
+expressions on a one-row frame, so every point table exists exactly once and the batch and
+single-patient results cannot drift apart.
+
+Conventions every score module follows:
+
+* Inputs are plain columns named after ``ScoreInput.name`` in the unit ``ScoreInput.unit``.
+  Values outside ``[minimum, maximum]`` are *impossible* (HR 0, SpO2 140, FiO2 21 when the unit
+  is a fraction) and are refused, never silently scored.
+* A missing optional input scores as normal (0 points) — the usual rule of the published
+  scores; the score's ``missing_rule`` text says so, or says otherwise.
+* ``Band`` rows are ``lower <= x < upper`` by default; set ``lower_inclusive`` /
+  ``upper_inclusive`` where the paper's wording ("> 140") needs the other side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import polars as pl
+
+InputKind = Literal["number", "integer", "boolean", "choice"]
+
+ERRORS_COLUMN = "_errors"
+TOTAL_COLUMN = "total"
+MORTALITY_COLUMN = "predicted_mortality"
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    """One value a score reads, with the unit it must be given in."""
+
+    name: str
+    label_en: str
+    label_zh: str
+    kind: InputKind = "number"
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    help_en: str = ""
+    help_zh: str = ""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": {"en": self.label_en, "zh": self.label_zh},
+            "type": self.kind,
+            "unit": self.unit,
+            "range": [self.minimum, self.maximum],
+            "choices": list(self.choices),
+            "required": self.required,
+            "help": {"en": self.help_en, "zh": self.help_zh},
+        }
+
+    def polars_dtype(self) -> pl.DataType:
+        if self.kind == "integer":
+            return pl.Int64()
+        if self.kind == "boolean":
+            return pl.Boolean()
+        if self.kind == "choice":
+            return pl.String()
+        return pl.Float64()
+
+
+@dataclass(frozen=True)
+class Band:
+    """A row of a point table: ``points`` when the value lies in the band."""
+
+    lower: float | None
+    upper: float | None
+    points: float
+    lower_inclusive: bool = True
+    upper_inclusive: bool = False
+
+    def condition(self, value: pl.Expr) -> pl.Expr:
+        cond = pl.lit(True)
+        if self.lower is not None:
+            cond = cond & (value >= self.lower if self.lower_inclusive else value > self.lower)
+        if self.upper is not None:
+            cond = cond & (value <= self.upper if self.upper_inclusive else value < self.upper)
+        return cond
+
+
+def banded(value: str | pl.Expr, bands: Sequence[Band], missing: float = 0) -> pl.Expr:
+    """Points for ``value`` from a band table; ``missing`` when the value is null.
+
+    The first matching band wins, so tables may list overlapping bands in priority order.
+    """
+    expr = pl.col(value) if isinstance(value, str) else value
+    out: Any = pl.when(expr.is_null()).then(pl.lit(float(missing)))
+    for band in bands:
+        out = out.when(band.condition(expr)).then(pl.lit(float(band.points)))
+    result: pl.Expr = out.otherwise(pl.lit(float(missing)))
+    return result
+
+
+def flag(value: str | pl.Expr, points: float) -> pl.Expr:
+    """``points`` when a yes/no input is true, else 0 (missing counts as no)."""
+    expr = pl.col(value) if isinstance(value, str) else value
+    return pl.when(expr.fill_null(False)).then(pl.lit(float(points))).otherwise(pl.lit(0.0))
+
+
+def logistic(logit: pl.Expr) -> pl.Expr:
+    """Probability from a logit: 1 / (1 + e^-logit)."""
+    return 1.0 / (1.0 + (-logit).exp())
+
+
+@dataclass(frozen=True)
+class Component:
+    """One scored item: its points come from ``points``, a Polars expression over the inputs."""
+
+    name: str
+    label_en: str
+    label_zh: str
+    points: pl.Expr
+    explain_en: str = ""
+    explain_zh: str = ""
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """Why one input value was refused: names the input and the rule broken."""
+
+    input: str
+    rule: str
+    message: str
+
+
+class ScoreInputError(ValueError):
+    """Raised by the single-patient path when any input is refused."""
+
+    def __init__(self, problems: Sequence[InputProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(p.message for p in self.problems))
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """One patient's score: total, every component and the predicted mortality if defined."""
+
+    name: str
+    total: float
+    components: dict[str, float]
+    predicted_mortality: float | None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScoreDefinition:
+    """Everything a score is: inputs, point tables (as component expressions), source.
+
+    ``total`` defaults to the sum of the components. ``mortality`` (optional) is an
+    expression over the inputs and the ``total`` column giving the predicted probability of
+    death. ``extras`` are further output columns (e.g. a logit or a risk class), computed
+    after ``total``.
+    """
+
+    name: str
+    title_en: str
+    title_zh: str
+    source: str
+    licence: str
+    population: str
+    inputs: tuple[ScoreInput, ...]
+    components: tuple[Component, ...]
+    missing_rule: str = "A missing input scores 0 points (treated as normal)."
+    total: pl.Expr | None = None
+    mortality: pl.Expr | None = None
+    extras: Mapping[str, pl.Expr] = field(default_factory=dict)
+    notes: str = ""
+    per_time: bool = False
+
+    # ----- describing -------------------------------------------------------------------
+    def input(self, name: str) -> ScoreInput:
+        for item in self.inputs:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": {"en": self.title_en, "zh": self.title_zh},
+            "source": self.source,
+            "licence": self.licence,
+            "population": self.population,
+            "missing_rule": self.missing_rule,
+            "notes": self.notes,
+            "inputs": [i.describe() for i in self.inputs],
+            "components": [
+                {"name": c.name, "label": {"en": c.label_en, "zh": c.label_zh}} for c in self.components
+            ],
+            "outputs": self.output_columns(),
+            "predicts_mortality": self.mortality is not None,
+        }
+
+    def output_columns(self) -> list[str]:
+        cols = [c.name for c in self.components] + [TOTAL_COLUMN]
+        cols += list(self.extras)
+        if self.mortality is not None:
+            cols.append(MORTALITY_COLUMN)
+        return cols
+
+    # ----- validation -------------------------------------------------------------------
+    def _problem_exprs(self, present: set[str]) -> list[pl.Expr]:
+        exprs: list[pl.Expr] = []
+        for item in self.inputs:
+            if item.name not in present:
+                if item.required:
+                    exprs.append(pl.lit(f"{item.name}: required input is missing"))
+                continue
+            col = pl.col(item.name)
+            if item.required:
+                exprs.append(pl.when(col.is_null()).then(pl.lit(f"{item.name}: required input is missing")))
+            if item.kind in ("number", "integer"):
+                unit = f" {item.unit}" if item.unit else ""
+                if item.minimum is not None:
+                    exprs.append(
+                        pl.when(col < item.minimum).then(
+                            pl.lit(f"{item.name}: below the plausible minimum {item.minimum:g}{unit}")
+                            + pl.lit(" (got ")
+                            + col.cast(pl.String)
+                            + pl.lit(")")
+                        )
+                    )
+                if item.maximum is not None:
+                    exprs.append(
+                        pl.when(col > item.maximum).then(
+                            pl.lit(f"{item.name}: above the plausible maximum {item.maximum:g}{unit}")
+                            + pl.lit(" (got ")
+                            + col.cast(pl.String)
+                            + pl.lit(")")
+                        )
+                    )
+            if item.kind == "choice" and item.choices:
+                allowed = ", ".join(item.choices)
+                exprs.append(
+                    pl.when(col.is_not_null() & ~col.is_in(list(item.choices))).then(
+                        pl.lit(f"{item.name}: not one of {allowed} (got ") + col.cast(pl.String) + pl.lit(")")
+                    )
+                )
+        return exprs
+
+    def with_problems(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """Add ``_errors`` (list of messages, empty when the row is valid)."""
+        exprs = self._problem_exprs(set(frame.collect_schema().names()))
+        if not exprs:
+            return frame.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias(ERRORS_COLUMN))
+        return frame.with_columns(pl.concat_list(exprs).list.drop_nulls().alias(ERRORS_COLUMN))
+
+    # ----- scoring ----------------------------------------------------------------------
+    def _with_missing_inputs(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        names = set(frame.collect_schema().names())
+        missing = [
+            pl.lit(None, dtype=i.polars_dtype()).alias(i.name) for i in self.inputs if i.name not in names
+        ]
+        return frame.with_columns(missing) if missing else frame
+
+    def score_frame(self, frame: pl.DataFrame | pl.LazyFrame, *, keep_invalid: bool = True) -> pl.LazyFrame:
+        """Score every row. Invalid rows keep null scores and their ``_errors`` list.
+
+        With ``keep_invalid=False`` invalid rows are dropped (their messages are lost: use
+        ``split_invalid`` to keep a report).
+        """
+        lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+        lazy = self.with_problems(self._with_missing_inputs(lazy))
+        valid = pl.col(ERRORS_COLUMN).list.len() == 0
+        lazy = lazy.with_columns([pl.when(valid).then(c.points).alias(c.name) for c in self.components])
+        total = self.total if self.total is not None else pl.sum_horizontal([c.name for c in self.components])
+        lazy = lazy.with_columns(pl.when(valid).then(total).alias(TOTAL_COLUMN))
+        if self.extras:
+            lazy = lazy.with_columns([pl.when(valid).then(e).alias(n) for n, e in self.extras.items()])
+        if self.mortality is not None:
+            lazy = lazy.with_columns(pl.when(valid).then(self.mortality).alias(MORTALITY_COLUMN))
+        if not keep_invalid:
+            lazy = lazy.filter(valid)
+        return lazy
+
+    def score_one(self, values: Mapping[str, Any]) -> ScoreResult:
+        """Score one patient; raise ``ScoreInputError`` naming every refused input."""
+        problems = self._coerce_problems(values)
+        bad = {p.input for p in problems}
+        row = {i.name: None if i.name in bad else _coerce(i, values.get(i.name)) for i in self.inputs}
+        schema = {i.name: i.polars_dtype() for i in self.inputs}
+        out = self.score_frame(pl.DataFrame([row], schema=schema)).collect().row(0, named=True)
+        problems += [_problem_from_message(m) for m in out[ERRORS_COLUMN] if m.split(":", 1)[0] not in bad]
+        if problems:
+            raise ScoreInputError(problems)
+        mortality = out.get(MORTALITY_COLUMN) if self.mortality is not None else None
+        return ScoreResult(
+            name=self.name,
+            total=float(out[TOTAL_COLUMN]),
+            components={c.name: float(out[c.name]) for c in self.components},
+            predicted_mortality=None if mortality is None else float(mortality),
+            extras={n: out[n] for n in self.extras},
+        )
+
+    def _coerce_problems(self, values: Mapping[str, Any]) -> list[InputProblem]:
+        known = {i.name for i in self.inputs}
+        problems = [
+            InputProblem(name, "unknown", f"{name}: not an input of {self.name}")
+            for name in values
+            if name not in known
+        ]
+        for item in self.inputs:
+            try:
+                _coerce(item, values.get(item.name))
+            except (TypeError, ValueError):
+                problems.append(
+                    InputProblem(
+                        item.name, "type", f"{item.name}: expected {item.kind}, got {values[item.name]!r}"
+                    )
+                )
+        return problems
+
+
+_RULES = (("required", "required"), ("minimum", "minimum"), ("maximum", "maximum"), ("not one of", "choice"))
+
+
+def _problem_from_message(message: str) -> InputProblem:
+    """Rebuild a structured problem from a batch ``_errors`` message (``"input: text"``)."""
+    name, _, text = message.partition(":")
+    rule = next((r for key, r in _RULES if key in text), "invalid")
+    return InputProblem(name, rule, message)
+
+
+def _coerce(item: ScoreInput, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if item.kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "y"}:
+            return True
+        if text in {"0", "false", "no", "n"}:
+            return False
+        raise ValueError(value)
+    if item.kind == "choice":
+        return str(value)
+    if isinstance(value, bool):
+        raise TypeError(value)
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(value)
+    if item.kind == "integer":
+        if number != int(number):
+            raise ValueError(value)
+        return int(number)
+    return number
+
+
+ScoreBuilder = Callable[[], ScoreDefinition]

@@ -1,0 +1,1 @@
+"""Layout templates, static assets, translations and shared page helpers."""

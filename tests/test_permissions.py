@@ -1,0 +1,286 @@
+"""The permission matrix: every route, every persona (and the signed-out visitor), the
+expected status. A route without an entry here fails the test, so a new route must say who
+may use it.
+
+Targets sit at county hospital A (Funan): the county B doctor is "a user of another hospital".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from lifenet.app import route_table
+from lifenet.network import actions
+from lifenet.network.schemas import ApiTokenCreate, GrantCreate, OrgUnitCreate, UserCreate
+from tests.conftest import PERSONAS, TEST_SECRET, World
+
+ANON = "anonymous"
+ALL = [ANON, *PERSONAS]
+Params = Callable[[World, str], dict[str, Any]]
+
+
+def _none(world: World, persona: str) -> dict[str, Any]:
+    return {}
+
+
+def _funan(world: World, persona: str) -> dict[str, Any]:
+    return {"unit_id": world.unit("funan")}
+
+
+def _funan_dm(world: World, persona: str) -> dict[str, Any]:
+    return {"user_id": world.user_id("county_a_dm")}
+
+
+def _fresh_unit(world: World, persona: str) -> dict[str, Any]:
+    """An empty ward at Funan, made for this one request (moved or deleted by it)."""
+    with world.session() as session:
+        unit = actions.do_create_org_unit(
+            session,
+            None,
+            OrgUnitCreate(
+                parent_id=world.unit("funan"),
+                kind="unit",
+                code=f"funan-tmp-{persona}",
+                name_en="Temporary ward",
+                name_zh="临时病房",
+                unit_type="ward",
+            ),
+        )
+    return {"unit_id": unit.id, "parent_id": world.unit("funan")}
+
+
+def _fresh_user(world: World, persona: str) -> dict[str, Any]:
+    with world.session() as session:
+        user = actions.do_create_user(
+            session,
+            None,
+            UserCreate(
+                username=f"tmp.{persona.replace('_', '.')}",
+                display_name="临时",
+                password="temporary-password",
+                home_org_unit_id=world.unit("funan"),
+            ),
+        )
+    return {"user_id": user.id}
+
+
+def _fresh_grant(world: World, persona: str) -> dict[str, Any]:
+    user_id = world.user_id("county_a_dm")
+    with world.session() as session:
+        grant = actions.do_grant_role(
+            session, None, GrantCreate(user_id=user_id, role="clinician", org_unit_id=world.unit("funan"))
+        )
+    return {"grant_id": grant.id}
+
+
+def _admin_token(world: World, persona: str) -> dict[str, Any]:
+    with world.session() as session:
+        from lifenet.network import queries
+
+        admin = queries.user_by_username(session, "admin")
+        assert admin is not None
+        token, _secret = actions.do_create_api_token(session, TEST_SECRET, admin, ApiTokenCreate(name="x"))
+    return {"token_id": token.id}
+
+
+@dataclass(frozen=True)
+class Case:
+    params: Params = _none
+    body: Callable[[World, str, dict[str, Any]], dict[str, Any] | None] = lambda w, p, a: None
+    expect: dict[str, int] = field(default_factory=dict)
+
+    def status_for(self, persona: str) -> int:
+        if persona in self.expect:
+            return self.expect[persona]
+        return self.expect["*"]
+
+
+def only(status: int, *, who: tuple[str, ...], anon: int, other: int = 403) -> dict[str, int]:
+    return {"*": other, ANON: anon} | {p: status for p in who}
+
+
+FUNAN_VIEWERS = (
+    "admin",
+    "hub_expert",
+    "county_a_doctor",
+    "county_a_dm",
+    "quality_officer",
+    "commission_viewer",
+    "researcher",
+)
+
+
+def _unit_form(world: World, persona: str, a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "parent_id": str(world.unit("funan")),
+        "kind": "unit",
+        "code": f"new-{persona}",
+        "name_en": "New ward",
+        "name_zh": "新病房",
+        "unit_type": "ward",
+    }
+
+
+def _user_form(world: World, persona: str, a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "username": f"new.{persona.replace('_', '.')}",
+        "display_name": "新用户",
+        "password": "a-long-password",
+        "home_org_unit_id": str(world.unit("funan")),
+    }
+
+
+def _grant_form(world: World, persona: str, a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "user_id": str(world.user_id("county_a_dm")),
+        "role": "clinician",
+        "org_unit_id": str(world.unit("funan")),
+    }
+
+
+PAGES: dict[tuple[str, str], Case] = {
+    ("GET", "/login"): Case(expect={"*": 200}),
+    ("POST", "/login"): Case(
+        body=lambda w, p, a: {"username": "admin", "password": "wrong-password"}, expect={"*": 401}
+    ),
+    ("POST", "/logout"): Case(expect={"*": 303}),
+    ("POST", "/language"): Case(body=lambda w, p, a: {"language": "en", "next": "/"}, expect={"*": 303}),
+    ("GET", "/"): Case(expect={"*": 200, ANON: 303}),
+    ("GET", "/network"): Case(expect={"*": 200, ANON: 303}),
+    ("GET", "/network/units/{unit_id}"): Case(_funan, expect=only(200, who=FUNAN_VIEWERS, anon=303)),
+    ("POST", "/network/units"): Case(body=_unit_form, expect=only(303, who=("admin",), anon=303)),
+    ("POST", "/network/units/{unit_id}"): Case(
+        _funan,
+        body=lambda w, p, a: {
+            "name_en": "Funan",
+            "name_zh": "阜南",
+            "level": "secondary",
+            "network_role": "spoke",
+        },
+        expect=only(303, who=("admin",), anon=303),
+    ),
+    ("POST", "/network/units/{unit_id}/move"): Case(
+        _fresh_unit,
+        body=lambda w, p, a: {"parent_id": str(a["parent_id"])},
+        expect=only(303, who=("admin",), anon=303),
+    ),
+    ("POST", "/network/units/{unit_id}/delete"): Case(
+        _fresh_unit, expect=only(303, who=("admin",), anon=303)
+    ),
+    ("GET", "/network/users"): Case(expect=only(200, who=("admin", "hub_admin"), anon=303)),
+    ("POST", "/network/users"): Case(body=_user_form, expect=only(303, who=("admin",), anon=303)),
+    ("GET", "/network/users/{user_id}"): Case(_funan_dm, expect=only(200, who=("admin",), anon=303)),
+    ("POST", "/network/users/{user_id}/active"): Case(
+        _fresh_user, body=lambda w, p, a: {"active": "0"}, expect=only(303, who=("admin",), anon=303)
+    ),
+    ("POST", "/network/grants"): Case(body=_grant_form, expect=only(303, who=("admin",), anon=303)),
+    ("POST", "/network/grants/{grant_id}/revoke"): Case(
+        _fresh_grant, expect=only(303, who=("admin",), anon=303)
+    ),
+    ("GET", "/account"): Case(expect={"*": 200, ANON: 303}),
+    ("POST", "/account/tokens"): Case(body=lambda w, p, a: {"name": "script"}, expect={"*": 200, ANON: 303}),
+    ("POST", "/account/tokens/{token_id}/revoke"): Case(
+        _admin_token, expect={"*": 404, "admin": 303, ANON: 303}
+    ),
+    ("POST", "/account/password"): Case(
+        body=lambda w, p, a: {"current_password": "wrong", "new_password": "another-long-one"},
+        expect={"*": 422, ANON: 303},
+    ),
+    ("GET", "/healthz"): Case(expect={"*": 200}),
+    ("GET", "/api/docs"): Case(expect={"*": 200}),
+    ("GET", "/api/v1/openapi.json"): Case(expect={"*": 200}),
+}
+
+N = "/api/v1/network"
+API: dict[tuple[str, str], Case] = {
+    ("GET", f"{N}/me"): Case(expect={"*": 200, ANON: 401}),
+    ("GET", f"{N}/org-units"): Case(expect={"*": 200, ANON: 401}),
+    ("GET", f"{N}/org-units/{{unit_id}}"): Case(_funan, expect=only(200, who=FUNAN_VIEWERS, anon=401)),
+    ("POST", f"{N}/org-units"): Case(
+        body=lambda w, p, a: _unit_form(w, p, a) | {"parent_id": w.unit("funan")},
+        expect=only(201, who=("admin",), anon=401),
+    ),
+    ("PATCH", f"{N}/org-units/{{unit_id}}"): Case(
+        _funan,
+        body=lambda w, p, a: {"name_en": "Funan County People's Hospital"},
+        expect=only(200, who=("admin",), anon=401),
+    ),
+    ("POST", f"{N}/org-units/{{unit_id}}/move"): Case(
+        _fresh_unit,
+        body=lambda w, p, a: {"parent_id": a["parent_id"]},
+        expect=only(200, who=("admin",), anon=401),
+    ),
+    ("DELETE", f"{N}/org-units/{{unit_id}}"): Case(_fresh_unit, expect=only(204, who=("admin",), anon=401)),
+    ("GET", f"{N}/roles"): Case(expect={"*": 200, ANON: 401}),
+    ("GET", f"{N}/users"): Case(expect=only(200, who=("admin", "hub_admin"), anon=401)),
+    ("POST", f"{N}/users"): Case(
+        body=lambda w, p, a: _user_form(w, p, a) | {"home_org_unit_id": w.unit("funan")},
+        expect=only(201, who=("admin",), anon=401),
+    ),
+    ("GET", f"{N}/users/{{user_id}}"): Case(_funan_dm, expect=only(200, who=("admin",), anon=401)),
+    ("PATCH", f"{N}/users/{{user_id}}"): Case(
+        _funan_dm,
+        body=lambda w, p, a: {"email": "dm@funan.example"},
+        expect=only(200, who=("admin",), anon=401),
+    ),
+    ("POST", f"{N}/users/{{user_id}}/disable"): Case(_fresh_user, expect=only(200, who=("admin",), anon=401)),
+    ("POST", f"{N}/users/{{user_id}}/enable"): Case(_fresh_user, expect=only(200, who=("admin",), anon=401)),
+    ("GET", f"{N}/users/{{user_id}}/grants"): Case(_funan_dm, expect=only(200, who=("admin",), anon=401)),
+    ("POST", f"{N}/grants"): Case(
+        body=lambda w, p, a: {
+            "user_id": w.user_id("county_a_dm"),
+            "role": "clinician",
+            "org_unit_id": w.unit("funan"),
+        },
+        # The hub's administrator manages users, but not at Funan: a clear 422 naming the scope.
+        expect=only(201, who=("admin",), anon=401) | {"hub_admin": 422},
+    ),
+    ("POST", f"{N}/grants/{{grant_id}}/revoke"): Case(
+        _fresh_grant, expect=only(200, who=("admin",), anon=401)
+    ),
+    ("GET", f"{N}/tokens"): Case(expect={"*": 200, ANON: 401}),
+    ("POST", f"{N}/tokens"): Case(body=lambda w, p, a: {"name": "script"}, expect={"*": 201, ANON: 401}),
+    ("DELETE", f"{N}/tokens/{{token_id}}"): Case(_admin_token, expect={"*": 404, "admin": 204, ANON: 401}),
+}
+
+MATRIX = PAGES | API
+
+
+def app_routes(world: World) -> set[tuple[str, str]]:
+    return route_table(world.app)
+
+
+def test_every_route_has_a_matrix_entry(world: World) -> None:
+    missing = app_routes(world) - set(MATRIX)
+    stale = set(MATRIX) - app_routes(world)
+    assert not missing, f"routes without a permission-matrix entry: {sorted(missing)}"
+    assert not stale, f"matrix entries for routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+def test_route_answers_each_persona_as_expected(world: World, route: tuple[str, str]) -> None:
+    method, path = route
+    case = MATRIX[route]
+    is_api = path.startswith("/api/v1/") and "openapi" not in path
+    failures = []
+    for persona in ALL:
+        params = case.params(world, persona)
+        url = path.format(**params)
+        body = case.body(world, persona, params)
+        if is_api:
+            client = world.client() if persona == ANON else world.api_client(persona)
+            response = client.request(method, url, json=body)
+        else:
+            client, csrf = world.anonymous() if persona == ANON else world.page_client(persona)
+            data = None if method == "GET" else {"csrf_token": csrf, **(body or {})}
+            response = client.request(method, url, data=data)
+        expected = case.status_for(persona)
+        if response.status_code != expected:
+            failures.append(
+                f"{persona}: expected {expected}, got {response.status_code} {response.text[:200]}"
+            )
+    assert not failures, "\n".join(failures)
