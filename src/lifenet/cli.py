@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lifenet import audit
 from lifenet.db import make_engine, make_sessionmaker, session_scope
 from lifenet.lib.errors import InvalidInput
-from lifenet.settings import Settings, SettingsError
+from lifenet.settings import Settings
 
 app = typer.Typer(
     help="LifeNet: software for a regional pediatric critical-care network.", no_args_is_help=True
@@ -30,10 +35,7 @@ err = Console(stderr=True)
 def _settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
-    except SettingsError as exc:
-        err.print(f"[red]Settings:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    except ValueError as exc:
+    except ValidationError as exc:
         err.print(f"[red]Settings:[/red] {exc}")
         raise typer.Exit(2) from exc
 
@@ -41,7 +43,22 @@ def _settings(**overrides: object) -> Settings:
 def _migrate(settings: Settings) -> None:
     from lifenet.migrations import upgrade
 
-    upgrade(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Session]:
+    """A session on the configured database; the engine is closed afterwards."""
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @app.command()
@@ -91,7 +108,7 @@ def demo(
         overrides["environment"] = "development"  # the demo runs with the development secret
     settings = _settings(**overrides)
     _migrate(settings)
-    with session_scope(make_sessionmaker(make_engine(settings.database_url))) as session:
+    with _database(settings) as session:
         if is_empty(session):
             console.print("Seeding the demo network…")
             network = seed_demo(session)
@@ -123,7 +140,7 @@ def user_add(
 
     settings = _settings()
     secret = password or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with session_scope(make_sessionmaker(make_engine(settings.database_url))) as session:
+    with _database(settings) as session:
         units = {u.code: u for u in queries.org_tree(session)}
         for option, code in (("--home", home), ("--scope", scope or home)):
             if code not in units:
@@ -156,19 +173,17 @@ def user_add(
 @user_app.command("list")
 def user_list() -> None:
     """List every user with their home unit and roles."""
-    from lifenet.network import queries
     from lifenet.network.models import User
 
     settings = _settings()
     table = Table()
     for column in ("username", "name", "home", "active", "roles"):
         table.add_column(column)
-    with session_scope(make_sessionmaker(make_engine(settings.database_url))) as session:
-        for user in session.query(User).order_by(User.username):
+    with _database(settings) as session:
+        for user in session.scalars(select(User).order_by(User.username)):
             roles = ", ".join(f"{g.role.code}@{g.org_unit.code}" for g in user.grants if g.revoked_at is None)
             home = user.home_org_unit.code if user.home_org_unit else ""
             table.add_row(user.username, user.display_name, home, "yes" if user.is_active else "no", roles)
-        del queries
     console.print(table)
 
 
@@ -181,7 +196,7 @@ def user_disable(
     from lifenet.network import actions, queries
 
     settings = _settings()
-    with session_scope(make_sessionmaker(make_engine(settings.database_url))) as session:
+    with _database(settings) as session:
         user = queries.user_by_username(session, username)
         if user is None:
             err.print(f"[red]No user[/red] {username!r}")
@@ -194,7 +209,7 @@ def user_disable(
 def audit_verify() -> None:
     """Check the audit log's hash chain; report the first broken link."""
     settings = _settings()
-    with session_scope(make_sessionmaker(make_engine(settings.database_url))) as session:
+    with _database(settings) as session:
         report = audit.verify_chain(session)
     if report.ok:
         console.print(f"Audit log intact: {report.checked} entries verified.")

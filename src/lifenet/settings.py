@@ -21,10 +21,6 @@ PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the value refused outside devel
 Environment = Literal["development", "test", "production"]
 
 
-class SettingsError(ValueError):
-    """A setting is missing or unsafe; the message names the variable."""
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIFENET_", extra="ignore")
 
@@ -65,7 +61,7 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secret(self) -> Settings:
         secret = self.secret_key.get_secret_value()
         if self.environment == "production" and (secret == PLACEHOLDER_SECRET or len(secret) < 32):
-            raise SettingsError(
+            raise ValueError(
                 "LIFENET_SECRET_KEY is the placeholder or shorter than 32 characters; "
                 "set a long random value (or LIFENET_SECRET_KEY_FILE), "
                 "or LIFENET_ENVIRONMENT=development for a trial."

@@ -28,7 +28,7 @@ from lifenet.web.deps import (
     safe_next,
 )
 from lifenet.web.forms import parse_form
-from lifenet.web.render import render, translate_errors
+from lifenet.web.render import error_status, render, translate_errors
 
 router = APIRouter(include_in_schema=False)
 
@@ -209,7 +209,7 @@ def create_unit(request: Request, me: CurrentPageUser, db: Db, form: FormData) -
         if parent is None:
             raise
         errors = translate_errors(me.language, exc.errors)
-        return _unit_page(request, me, db, parent, errors=errors, form=form, status_code=422)
+        return _unit_page(request, me, db, parent, errors=errors, form=form, status_code=error_status(exc))
     return _redirect(f"/network/units/{unit.id}?saved=1")
 
 
@@ -228,7 +228,7 @@ def update_unit(request: Request, unit_id: int, me: CurrentPageUser, db: Db, for
             unit,
             errors=translate_errors(me.language, exc.errors),
             form=form,
-            status_code=422,
+            status_code=error_status(exc),
         )
     return _redirect(f"/network/units/{unit_id}?saved=1")
 
@@ -242,7 +242,12 @@ def move_unit(request: Request, unit_id: int, me: CurrentPageUser, db: Db, form:
         actions.do_move_org_unit(db, me.principal, unit_id, int(form["parent_id"]), reason=form.get("reason"))
     except InvalidInput as exc:
         return _unit_page(
-            request, me, db, unit, errors=translate_errors(me.language, exc.errors), status_code=422
+            request,
+            me,
+            db,
+            unit,
+            errors=translate_errors(me.language, exc.errors),
+            status_code=error_status(exc),
         )
     return _redirect(f"/network/units/{unit_id}?saved=1")
 
@@ -255,7 +260,12 @@ def delete_unit(request: Request, unit_id: int, me: CurrentPageUser, db: Db, for
         actions.do_delete_org_unit(db, me.principal, unit_id, reason=form.get("reason"))
     except InvalidInput as exc:
         return _unit_page(
-            request, me, db, unit, errors=translate_errors(me.language, exc.errors), status_code=409
+            request,
+            me,
+            db,
+            unit,
+            errors=translate_errors(me.language, exc.errors),
+            status_code=error_status(exc),
         )
     return _redirect(f"/network/units/{parent_id}?saved=1" if parent_id else "/network")
 
@@ -304,7 +314,12 @@ def create_user(request: Request, me: CurrentPageUser, db: Db, form: FormData) -
     except InvalidInput as exc:
         form = {k: v for k, v in form.items() if k != "password"}
         return _users_page(
-            request, me, db, errors=translate_errors(me.language, exc.errors), form=form, status_code=422
+            request,
+            me,
+            db,
+            errors=translate_errors(me.language, exc.errors),
+            form=form,
+            status_code=error_status(exc),
         )
     return _redirect(f"/network/users/{user.id}?saved=1")
 
@@ -343,7 +358,12 @@ def set_user_active(request: Request, user_id: int, me: CurrentPageUser, db: Db,
         )
     except InvalidInput as exc:
         return _user_page(
-            request, me, db, user_id, errors=translate_errors(me.language, exc.errors), status_code=422
+            request,
+            me,
+            db,
+            user_id,
+            errors=translate_errors(me.language, exc.errors),
+            status_code=error_status(exc),
         )
     return _redirect(f"/network/users/{user_id}?saved=1")
 
@@ -360,7 +380,12 @@ def create_grant(request: Request, me: CurrentPageUser, db: Db, form: FormData) 
         actions.do_grant_role(db, me.principal, parse_form(GrantCreate, values))
     except InvalidInput as exc:
         return _user_page(
-            request, me, db, user_id, errors=translate_errors(me.language, exc.errors), status_code=422
+            request,
+            me,
+            db,
+            user_id,
+            errors=translate_errors(me.language, exc.errors),
+            status_code=error_status(exc),
         )
     return _redirect(f"/network/users/{user_id}?saved=1")
 
@@ -372,7 +397,12 @@ def revoke_grant(request: Request, grant_id: int, me: CurrentPageUser, db: Db, f
         actions.do_revoke_grant(db, me.principal, grant_id, reason=form.get("reason"))
     except InvalidInput as exc:
         return _user_page(
-            request, me, db, grant.user_id, errors=translate_errors(me.language, exc.errors), status_code=409
+            request,
+            me,
+            db,
+            grant.user_id,
+            errors=translate_errors(me.language, exc.errors),
+            status_code=error_status(exc),
         )
     return _redirect(f"/network/users/{grant.user_id}?saved=1")
 
@@ -409,7 +439,7 @@ def create_token(request: Request, me: CurrentPageUser, db: Db, form: FormData) 
         )
     except InvalidInput as exc:
         return _account_page(
-            request, me, db, errors=translate_errors(me.language, exc.errors), status_code=422
+            request, me, db, errors=translate_errors(me.language, exc.errors), status_code=error_status(exc)
         )
     secret = get_settings(request).secret_key.get_secret_value()
     _api_token, token = actions.do_create_api_token(db, secret, me.user, data)
@@ -430,7 +460,7 @@ def change_password(request: Request, me: CurrentPageUser, db: Db, form: FormDat
         actions.do_set_password(db, me.principal, me.user.id, form.get("new_password", ""))
     except InvalidInput as exc:
         return _account_page(
-            request, me, db, errors=translate_errors(me.language, exc.errors), status_code=422
+            request, me, db, errors=translate_errors(me.language, exc.errors), status_code=error_status(exc)
         )
     response = _redirect("/login")
     response.delete_cookie(SESSION_COOKIE)

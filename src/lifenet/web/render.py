@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from lifenet.access import Permission, Principal
-from lifenet.lib.errors import N_, FieldError
+from lifenet.lib.errors import N_, Conflict, FieldError, InvalidInput
 from lifenet.web import i18n
 from lifenet.web.deps import ANON_CSRF_COOKIE, PageUser, get_settings, request_language
 
@@ -50,6 +50,11 @@ NAV: tuple[NavItem, ...] = (
     NavItem("referral", N_("Referral"), None),
     NavItem("capacity", N_("Capacity"), None),
 )
+
+
+def error_status(exc: InvalidInput) -> int:
+    """409 when the input clashes with what exists, 422 when it is wrong in itself."""
+    return 409 if isinstance(exc, Conflict) else 422
 
 
 def translate_errors(language: str, errors: list[FieldError]) -> dict[str, str]:
