@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
+LINTED := src tests $(wildcard benchmarks)
 
 .PHONY: install demo serve test lint format bench messages system-deps clean
 
@@ -31,16 +32,16 @@ test: install system-deps  ## the whole suite: SQLite always, PostgreSQL too whe
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install  ## ruff (check and format) and mypy strict on src/
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
 
 bench: install  ## speed targets, as ratios against a baseline measured in the same run
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script --quick || exit 1; done
+	@for script in $(wildcard benchmarks/*.py); do echo "== $$script"; $(BIN)/python $$script --quick || exit 1; done
 
 messages: install  ## refresh the translation catalog from the sources
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output --project LifeNet -o /tmp/lifenet.pot .
