@@ -45,7 +45,7 @@ bench: install  ## speed targets, as ratios against a baseline measured in the s
 
 messages: install  ## refresh the translation catalog from the sources
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output --project LifeNet -o /tmp/lifenet.pot .
-	$(BIN)/pybabel update -i /tmp/lifenet.pot -d src/lifenet/web/locale -l zh_Hans --no-location --omit-header --width 110
+	$(BIN)/pybabel update -i /tmp/lifenet.pot -d src/lifenet/web/locale -l zh_Hans --no-fuzzy-matching --width 110
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

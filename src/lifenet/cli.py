@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -76,12 +78,15 @@ def serve(
     migrate_first: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema first.")
     ] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (stateless; share the database).")
+    ] = 1,
 ) -> None:
     """Start the web app and API."""
-    _serve(_settings(), host, port, migrate_first)
+    _serve(_settings(), host, port, migrate_first, workers)
 
 
-def _serve(settings: Settings, host: str, port: int, migrate_first: bool) -> None:
+def _serve(settings: Settings, host: str, port: int, migrate_first: bool, workers: int = 1) -> None:
     import uvicorn
 
     from lifenet.app import create_app
@@ -89,6 +94,13 @@ def _serve(settings: Settings, host: str, port: int, migrate_first: bool) -> Non
     if migrate_first:
         _migrate(settings)
     console.print(f"LifeNet is running on http://{host}:{port}  (Ctrl+C to stop)")
+    if workers > 1:
+        # Each worker process builds its own app from the same LIFENET_* environment.
+        os.environ.setdefault("LIFENET_ENVIRONMENT", settings.environment)
+        uvicorn.run(
+            "lifenet.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
+        )
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
@@ -218,6 +230,85 @@ def audit_verify() -> None:
         f"[red]Audit log broken at entry {report.broken_id}:[/red] {report.problem} ({report.checked} entries before it are intact)."
     )
     raise typer.Exit(1)
+
+
+@app.command()
+def score(
+    name: Annotated[str | None, typer.Argument(help="Score name (see --list).")] = None,
+    input_path: Annotated[
+        Path | None, typer.Option("--input", help="CSV/Parquet file, or a PhysioNet set.")
+    ] = None,
+    output: Annotated[Path, typer.Option(help="Where to write the scores (.csv or .parquet).")] = Path(
+        "scores.csv"
+    ),
+    window: Annotated[
+        str, typer.Option(help="Window for worst values in long input, e.g. 24h or 1h.")
+    ] = "24h",
+    id_column: Annotated[str, typer.Option(help="Patient id column of wide input.")] = "patient_id",
+    list_scores: Annotated[bool, typer.Option("--list", help="List every score with its source.")] = False,
+    describe: Annotated[bool, typer.Option(help="Print the score's definition as JSON.")] = False,
+) -> None:
+    """Compute a severity or early-warning score for every patient in a file."""
+    from lifenet.early_warning import files
+    from lifenet.early_warning.scores import all_scores, get_score
+
+    if list_scores:
+        table = Table(title="Scores")
+        for column in ("name", "title", "source"):
+            table.add_column(column)
+        for definition in all_scores().values():
+            table.add_row(definition.name, definition.title_en, definition.source)
+        console.print(table)
+        return
+    if name is None:
+        err.print("[red]NAME:[/red] give a score name, or --list to see them")
+        raise typer.Exit(2)
+    try:
+        definition = get_score(name)
+    except KeyError as exc:
+        err.print(f"[red]NAME:[/red] {exc.args[0]}")
+        raise typer.Exit(2) from exc
+    if describe:
+        typer.echo(json.dumps(definition.describe(), ensure_ascii=False, indent=2))
+        return
+    if input_path is None:
+        err.print("[red]--input:[/red] give the file to score")
+        raise typer.Exit(2)
+    try:
+        scored = _score_file(definition, input_path, window, id_column)
+    except (files.InputFileError, ValueError) as exc:
+        err.print(f"[red]--input:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    files.write_table(scored.scores, output)
+    console.print(f"Scored {scored.scores.height} rows → {output}")
+    if scored.ignored_columns:
+        console.print(
+            f"[yellow]Ignored columns[/yellow] (not inputs of {name}): {', '.join(scored.ignored_columns)}"
+        )
+    if scored.dropped.height:
+        report = files.dropped_path(output)
+        files.write_table(scored.dropped, report)
+        console.print(f"[yellow]Dropped {scored.dropped.height} rows[/yellow]; reasons in {report}")
+
+
+def _score_file(definition: Any, path: Path, window: str, id_column: str) -> Any:
+    from rich.progress import Progress
+
+    from lifenet.early_warning import files
+
+    shape = files.detect_shape(path)
+    if shape != "wide":
+        return _score_observations(definition, path, shape, window)
+    table = files.read_table(path)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task(f"Scoring {definition.name}", total=table.height)
+        return files.score_wide(
+            definition, table, id_column=id_column, on_progress=lambda n: progress.advance(task, n)
+        )
+
+
+def _score_observations(definition: Any, path: Path, shape: str, window: str) -> Any:
+    raise ValueError(f"{shape} input is not supported yet")
 
 
 def main() -> None:  # pragma: no cover - console entry point
