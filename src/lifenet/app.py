@@ -14,6 +14,7 @@ from lifenet import __version__
 from lifenet.db import make_engine, make_sessionmaker
 from lifenet.network import api as network_api
 from lifenet.network import pages as network_pages
+from lifenet.registry import actions as registry_actions  # noqa: F401 - registers its org-unit delete guard
 from lifenet.settings import Settings, get_settings
 from lifenet.web.errors import install_error_handlers
 from lifenet.web.middleware import RequestLog, SecurityHeaders, configure_logging

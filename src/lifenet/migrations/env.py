@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy.engine import Engine
 
 import lifenet.audit
-import lifenet.network.models  # noqa: F401 - registers the tables on Base.metadata
+import lifenet.network.models
+import lifenet.registry.models  # noqa: F401 - registers the tables on Base.metadata
 from lifenet.db import Base
 
 config = context.config

@@ -1,0 +1,73 @@
+"""Tables of the registry: pseudonymous patients and dictionary-driven records.
+
+A record is one filled-in form (episode, pre-ECLS assessment, ECLS run, complication, outcome,
+daily observation…) for one patient at one hospital. Its values are stored as JSON keyed by
+the data dictionary's field names, with the dictionary version they were entered under, so
+adding a field is adding it to the dictionary — no migration. ``version`` counts saves and
+refuses a second, stale save of the same record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lifenet.db import Base, utcnow
+
+
+class RegistryPatient(Base):
+    __tablename__ = "registry_patient"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The network-wide pseudonym: the same child keeps it across hospitals.
+    network_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # The hospital that registered the patient first.
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    records: Mapped[list[RegistryRecord]] = relationship(
+        back_populates="patient", order_by="RegistryRecord.id"
+    )
+
+
+class RegistryRecord(Base):
+    __tablename__ = "registry_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("registry_patient.id"), index=True)
+    form: Mapped[str] = mapped_column(String(32), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("registry_record.id"), index=True)
+    # The hospital (or one of its units) whose record this is: the scope every read checks.
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    dictionary_version: Mapped[int] = mapped_column(Integer)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    locked_at: Mapped[dt.datetime | None] = mapped_column()
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    patient: Mapped[RegistryPatient] = relationship(back_populates="records")
+    parent: Mapped[RegistryRecord | None] = relationship(remote_side=[id])
+
+
+class PatientIdentifier(Base):
+    """Direct identifiers (name, national id, phone) a hospital may keep, encrypted at rest.
+
+    One row per patient and hospital: identifiers never leave the hospital that holds them.
+    """
+
+    __tablename__ = "registry_patient_identifier"
+    __table_args__ = (UniqueConstraint("patient_id", "org_unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("registry_patient.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    ciphertext: Mapped[str] = mapped_column(String(4096))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
