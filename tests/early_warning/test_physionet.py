@@ -1,0 +1,172 @@
+"""SAPS-I and SOFA computed from the raw PhysioNet/CinC 2012 records against the organizers'.
+
+Data: ../shared/data/physionet-challenge-2012 (sets A and B, 4,000 stays each, with the
+organizers' SAPS-I and SOFA in Outcomes-a.txt / Outcomes-b.txt; Silva et al., Comput Cardiol
+2012;39:245-248). The pinned figures are the ones measured with the default conventions and
+reported in docs/physionet-agreement.md; each floor is the measured value minus a small margin
+so that a change that makes agreement worse fails here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from lifenet.early_warning import physionet
+from lifenet.early_warning.files import InputFileError
+from lifenet.early_warning.scores import get_score
+from tests.shared_data import shared_path
+
+MARGIN = 0.5  # percentage points below the measured value that still passes
+
+
+@pytest.fixture(scope="module")
+def folder() -> Path:
+    return shared_path("data", "physionet-challenge-2012")
+
+
+@pytest.fixture(scope="module")
+def sets(folder: Path) -> dict[str, physionet.PhysioNetSet]:
+    return {letter: physionet.read_set(folder, letter) for letter in "ab"}
+
+
+@pytest.fixture(scope="module")
+def reports(sets: dict[str, physionet.PhysioNetSet]) -> dict[str, physionet.SetReport]:
+    return {letter: physionet.report(data) for letter, data in sets.items()}
+
+
+def test_reader_streams_every_record_and_its_descriptors(sets: dict[str, physionet.PhysioNetSet]) -> None:
+    data = sets["a"]
+    assert data.descriptors.height == data.outcomes.height == 4000
+    assert data.observations.columns == ["patient_id", "time", "parameter", "value"]
+    # 1,757,980 data rows in the 4,000 files: six descriptors each, the rest observations
+    assert data.observations.height + 4000 * 6 == 1_757_980  # every row of every record file
+    first = data.observations.filter(pl.col("patient_id") == "132539").row(0, named=True)
+    assert first == {"patient_id": "132539", "time": pytest.approx(7 / 60), "parameter": "GCS", "value": 15.0}
+    assert data.descriptors.filter(pl.col("patient_id") == "132539").row(0, named=True)["Height"] is None
+    assert data.outcomes["in_hospital_death"].sum() == 554  # SOURCE.md: 554 deaths in set A
+
+
+# (set, score, exact % measured, within ±1 % measured, mean |difference| measured)
+MEASURED = [
+    ("a", "saps1", 56.37, 81.22, 0.880),
+    ("b", "saps1", 57.57, 80.58, 0.841),
+    ("a", "sofa", 74.54, 75.37, 0.750),
+    ("b", "sofa", 75.48, 76.44, 0.724),
+]
+
+
+@pytest.mark.parametrize(("letter", "score", "exact", "within_one", "mad"), MEASURED)
+def test_agreement_with_the_organizers_stays_at_the_measured_level(
+    reports: dict[str, physionet.SetReport],
+    letter: str,
+    score: str,
+    exact: float,
+    within_one: float,
+    mad: float,
+) -> None:
+    figures = getattr(reports[letter], score)
+    assert figures.records > 3800
+    assert figures.exact >= exact - MARGIN
+    assert figures.within_one >= within_one - MARGIN
+    assert figures.mean_absolute_difference <= mad + 0.05
+
+
+# The brief's targets. Those not reached are marked strict xfail with the measured value, so the
+# shortfall stays visible and a later improvement that reaches a target makes this test fail
+# until the mark is removed.
+SHORT = "not reached: the challenge extract lacks data the organizers used (docs/physionet-agreement.md)"
+TARGETS = [
+    pytest.param("a", "saps1", "exact", 60.0, marks=pytest.mark.xfail(strict=True, reason=SHORT)),
+    pytest.param("b", "saps1", "exact", 60.0, marks=pytest.mark.xfail(strict=True, reason=SHORT)),
+    pytest.param("a", "saps1", "within_one", 82.0, marks=pytest.mark.xfail(strict=True, reason=SHORT)),
+    pytest.param("b", "saps1", "within_one", 82.0, marks=pytest.mark.xfail(strict=True, reason=SHORT)),
+    pytest.param("a", "sofa", "exact", 75.0, marks=pytest.mark.xfail(strict=True, reason=SHORT)),
+    pytest.param("b", "sofa", "exact", 75.0),
+]
+
+
+@pytest.mark.parametrize(("letter", "score", "measure", "target"), TARGETS)
+def test_agreement_reaches_the_target(
+    reports: dict[str, physionet.SetReport], letter: str, score: str, measure: str, target: float
+) -> None:
+    assert getattr(getattr(reports[letter], score), measure) >= target
+
+
+# AUROC for in-hospital death on the records scored by both (DeLong 95% CI), as measured.
+AUROCS = [
+    ("a", "saps1_ours", 0.6597),
+    ("a", "saps1_organizers", 0.6494),
+    ("a", "sofa_ours", 0.6181),
+    ("a", "sofa_organizers", 0.6223),
+    ("b", "saps1_ours", 0.6814),
+    ("b", "saps1_organizers", 0.6709),
+    ("b", "sofa_ours", 0.6567),
+    ("b", "sofa_organizers", 0.6540),
+]
+
+
+@pytest.mark.parametrize(("letter", "name", "auc"), AUROCS)
+def test_auroc_for_in_hospital_death_is_as_reported(
+    reports: dict[str, physionet.SetReport], letter: str, name: str, auc: float
+) -> None:
+    result = reports[letter].auroc[name]
+    assert result.auc == pytest.approx(auc, abs=0.003)
+    assert result.ci_low < result.auc < result.ci_high
+    assert result.ci_high - result.ci_low < 0.06
+
+
+def test_organizers_saps1_auroc_on_set_a_matches_the_source_note(
+    reports: dict[str, physionet.SetReport],
+) -> None:
+    # SOURCE.md: "SAPS-I AUROC on A = 0.650, computed here"
+    assert reports["a"].auroc["saps1_organizers"].auc == pytest.approx(0.650, abs=0.002)
+
+
+def test_conventions_are_named_and_the_window_is_the_first_day() -> None:
+    conventions = physionet.Conventions()
+    assert conventions.window.total_seconds() == 24 * 3600
+    assert conventions.window_start == "zero"
+    assert conventions.bun_mg_dl_per_urea_mmol == 2.8
+
+
+def test_bun_is_converted_to_urea_and_rounded_to_lab_precision() -> None:
+    frame = pl.DataFrame(
+        {"patient_id": ["p"], "time": [1.0], "parameter": ["BUN"], "value": [21.0]},
+    )
+    data = physionet.PhysioNetSet(
+        "t", frame, pl.DataFrame({"patient_id": ["p"], "Age": [50.0]}), pl.DataFrame()
+    )
+    observations, descriptors = physionet.saps1_inputs(data, physionet.Conventions())
+    assert observations.collect()["value"].to_list() == [7.5]  # 21 / 2.8, not 7.4999
+    assert descriptors["age_years"].to_list() == [50.5]  # completed years + half a year
+
+
+def test_one_archive_reads_with_its_outcomes_and_reports_progress(folder: Path) -> None:
+    seen: list[int] = []
+    data = physionet.read_set(folder / "set-b.tar.gz", on_record=seen.append)
+    assert seen[-1] == 4000 and seen[0] == 500
+    assert data.outcomes.columns[:3] == ["patient_id", "saps1", "sofa"]
+    assert data.outcomes["in_hospital_death"].sum() == 568  # SOURCE.md: 568 deaths in set B
+
+
+def test_score_set_scores_sofa_and_saps1_and_refuses_other_scores(
+    sets: dict[str, physionet.PhysioNetSet],
+) -> None:
+    sofa = physionet.score_set(get_score("sofa"), sets["a"])
+    assert (
+        sofa.scores.height + sofa.dropped["patient_id"].filter(sofa.dropped["time"].is_null()).n_unique()
+        == 4000
+    )
+    assert {"respiration", "renal", "total"} <= set(sofa.scores.columns)
+    with pytest.raises(InputFileError, match="saps1 or sofa"):
+        physionet.score_set(get_score("psofa"), sets["a"])
+
+
+def test_refused_values_are_reported_with_the_rule(sets: dict[str, physionet.PhysioNetSet]) -> None:
+    dropped = physionet.score_saps1(sets["a"]).dropped
+    cold = dropped.filter(pl.col("parameter") == "temperature")
+    assert cold.height == 129  # values of 0 (disconnected probe) and below 15 °C
+    assert cold["reason"].str.starts_with("temperature: below the plausible minimum 15 °C").all()
