@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from lifenet.access import Principal
 from lifenet.app import create_app
 from lifenet.db import make_engine, make_sessionmaker
 from lifenet.demo import seed_demo
@@ -64,7 +65,7 @@ def _seed(url: str) -> DemoNetwork:
     upgrade(engine)
     session = make_sessionmaker(engine)()
     try:
-        return seed_demo(session)
+        return seed_demo(session, registry_runs=0)
     finally:
         session.close()
         engine.dispose()
@@ -133,6 +134,13 @@ class World:
 
     def user_id(self, persona_or_username: str) -> int:
         return self.demo.users[PERSONAS.get(persona_or_username, persona_or_username)]
+
+    def principal(self, persona_or_username: str) -> Principal:
+        """What the persona may do where, as the actions see it."""
+        with self.session() as session:
+            user = queries.user_by_username(session, PERSONAS.get(persona_or_username, persona_or_username))
+            assert user is not None
+            return queries.load_principal(session, user)
 
     def client(self) -> TestClient:
         client = TestClient(self.app, follow_redirects=False)

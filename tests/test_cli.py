@@ -21,16 +21,16 @@ def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_demo_seeds_once_and_lists_the_accounts(fresh_db: str) -> None:
-    first = runner.invoke(cli, ["demo", "--no-serve"])
+    first = runner.invoke(cli, ["demo", "--no-serve", "--registry-runs", "20"])
     assert first.exit_code == 0, first.output
     assert "funan.doctor" in first.output and "lifenet-demo-2026" in first.output
-    second = runner.invoke(cli, ["demo", "--no-serve"])
+    second = runner.invoke(cli, ["demo", "--no-serve", "--registry-runs", "20"])
     assert second.exit_code == 0
     assert "not seeding" in second.output
 
 
 def test_user_add_list_and_disable(fresh_db: str) -> None:
-    runner.invoke(cli, ["demo", "--no-serve"])
+    runner.invoke(cli, ["demo", "--no-serve", "--registry-runs", "20"])
     added = runner.invoke(
         cli,
         [
@@ -57,7 +57,7 @@ def test_user_add_list_and_disable(fresh_db: str) -> None:
 
 def test_user_add_names_the_bad_option(fresh_db: str) -> None:
     runner.invoke(cli, ["migrate"])
-    runner.invoke(cli, ["demo", "--no-serve"])
+    runner.invoke(cli, ["demo", "--no-serve", "--registry-runs", "20"])
     unknown_home = runner.invoke(
         cli,
         [
@@ -110,3 +110,17 @@ def test_serve_refuses_a_placeholder_secret_in_production(
 def test_migrate_creates_the_schema(fresh_db: str) -> None:
     result = runner.invoke(cli, ["migrate"])
     assert result.exit_code == 0 and "up to date" in result.output
+
+
+def test_demo_seeds_the_registry_with_valid_runs(fresh_db: str) -> None:
+    from sqlalchemy import func, select
+
+    from lifenet.db import make_engine, make_sessionmaker
+    from lifenet.registry.models import RegistryRecord
+
+    assert runner.invoke(cli, ["demo", "--no-serve", "--registry-runs", "20"]).exit_code == 0
+    with make_sessionmaker(make_engine(fresh_db))() as session:
+        runs = session.scalar(
+            select(func.count()).select_from(RegistryRecord).where(RegistryRecord.form == "ecls_run")
+        )
+    assert runs == 20

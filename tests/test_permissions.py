@@ -16,7 +16,9 @@ import pytest
 from lifenet.app import route_table
 from lifenet.network import actions
 from lifenet.network.schemas import ApiTokenCreate, GrantCreate, OrgUnitCreate, UserCreate
+from lifenet.registry import actions as registry_actions
 from tests.conftest import PERSONAS, TEST_SECRET, World
+from tests.registry import factories
 
 ANON = "anonymous"
 ALL = [ANON, *PERSONAS]
@@ -85,6 +87,95 @@ def _admin_token(world: World, persona: str) -> dict[str, Any]:
         assert admin is not None
         token, _secret = actions.do_create_api_token(session, TEST_SECRET, admin, ApiTokenCreate(name="x"))
     return {"token_id": token.id}
+
+
+def _funan_case(world: World, persona: str) -> dict[str, Any]:
+    """A patient at Funan with an episode and an ECLS run, entered by the system."""
+    with world.session() as session:
+        top = registry_actions.do_register_with_form(
+            session, None, org_unit_id=world.unit("funan"), values=factories.PATIENT
+        )
+        episode = registry_actions.do_save_form(
+            session,
+            None,
+            patient_id=top.patient_id,
+            form="episode",
+            org_unit_id=top.org_unit_id,
+            values=factories.EPISODE,
+            parent_id=top.id,
+        )
+        run = registry_actions.do_save_form(
+            session,
+            None,
+            patient_id=top.patient_id,
+            form="ecls_run",
+            org_unit_id=top.org_unit_id,
+            values=factories.ECLS_RUN,
+            parent_id=episode.id,
+        )
+    return {
+        "patient_id": top.patient_id,
+        "record_id": run.id,
+        "episode_id": episode.id,
+        "form_name": "outcome",
+    }
+
+
+def _funan_query(world: World, persona: str, state: str = "open") -> dict[str, Any]:
+    """A query the quality officer raised on the Funan case's ECLS run (answered if asked)."""
+    case = _funan_case(world, persona)
+    with world.session() as session:
+        query = registry_actions.do_raise_query(
+            session, None, case["record_id"], field="run_number", question="Is this the first run?"
+        )
+        if state == "answered":
+            registry_actions.do_answer_query(session, None, query.id, answer="Yes, checked.")
+    return case | {"query_id": query.id}
+
+
+def _answered_query(world: World, persona: str) -> dict[str, Any]:
+    return _funan_query(world, persona, "answered")
+
+
+def _my_job(world: World, persona: str) -> dict[str, Any]:
+    """A finished import job started by Funan's data manager: only they may open it."""
+    from lifenet.registry import import_jobs
+
+    with world.session() as session:
+        job = import_jobs.do_start_import_job(
+            session,
+            world.principal("county_a_dm"),
+            org_unit_id=world.unit("funan"),
+            form="patient",
+            file_name="patients.csv",
+        )
+    return {"job_id": job.id}
+
+
+def _upload(world: World, persona: str, a: dict[str, Any]) -> dict[str, Any]:
+    return {"org_unit_id": str(world.unit("funan")), "form": "patient"}
+
+
+PATIENT_READERS = ("hub_expert", "county_a_doctor", "county_a_dm", "quality_officer")
+FUNAN_READERS = PATIENT_READERS
+FUNAN_WRITERS = ("hub_expert", "county_a_doctor", "county_a_dm")
+ANY_READERS = (*PATIENT_READERS, "county_b_doctor")
+
+
+def _run_edit(world: World, persona: str, a: dict[str, Any]) -> dict[str, Any]:
+    return {"run_number": "2", "version": "1", "reason": "typo", **_form_text(factories.ECLS_RUN)}
+
+
+def _form_text(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k != "run_number"}
+
+
+# Scores hold no patient data: every signed-in user may use the calculator.
+_SCORE_VALUES = {"age_months": 24, "heart_rate": 120}
+
+
+def _score(world: World, persona: str) -> dict[str, Any]:
+    return {"name": "pews_bedside"}
 
 
 @dataclass(frozen=True)
@@ -190,6 +281,93 @@ PAGES: dict[tuple[str, str], Case] = {
         body=lambda w, p, a: {"current_password": "wrong", "new_password": "another-long-one"},
         expect={"*": 422, ANON: 303},
     ),
+    ("GET", "/registry"): Case(expect=only(200, who=ANY_READERS, anon=303)),
+    ("GET", "/registry/patients/new"): Case(
+        expect=only(200, who=(*FUNAN_WRITERS, "county_b_doctor"), anon=303)
+    ),
+    ("POST", "/registry/patients/new"): Case(
+        body=lambda w, p, a: factories.PATIENT | {"org_unit_id": str(w.unit("funan"))},
+        # The Linquan doctor may register patients, but not at Funan.
+        expect=only(303, who=FUNAN_WRITERS, anon=303) | {"county_b_doctor": 403},
+    ),
+    ("GET", "/registry/patients/{patient_id}"): Case(
+        _funan_case, expect=only(200, who=FUNAN_READERS, anon=303, other=404)
+    ),
+    ("GET", "/registry/records/{record_id}"): Case(
+        _funan_case, expect=only(200, who=FUNAN_READERS, anon=303, other=404)
+    ),
+    ("POST", "/registry/records/{record_id}"): Case(
+        _funan_case,
+        body=_run_edit,
+        expect=only(303, who=FUNAN_WRITERS, anon=303, other=404) | {"quality_officer": 403},
+    ),
+    ("GET", "/registry/records/{record_id}/add/{form_name}"): Case(
+        _funan_case, expect=only(200, who=FUNAN_WRITERS, anon=303, other=404) | {"quality_officer": 403}
+    ),
+    ("POST", "/registry/records/{record_id}/add/{form_name}"): Case(
+        _funan_case,
+        body=lambda w, p, a: factories.OUTCOME,
+        expect=only(303, who=FUNAN_WRITERS, anon=303, other=404) | {"quality_officer": 403},
+    ),
+    ("POST", "/registry/records/{record_id}/lock"): Case(
+        _funan_case,
+        body=lambda w, p, a: {"locked": "1"},
+        expect=only(303, who=("county_a_dm",), anon=303, other=404)
+        | {"hub_expert": 403, "county_a_doctor": 403, "quality_officer": 403},
+    ),
+    ("POST", "/registry/forms/{form_name}/shown"): Case(
+        lambda w, p: {"form_name": "episode"},
+        body=lambda w, p, a: {"referral_source": "other_hospital"},
+        expect={"*": 200, ANON: 303},
+    ),
+    ("GET", "/early-warning/patients/{patient_id}/scores"): Case(
+        _funan_case, expect=only(200, who=FUNAN_READERS, anon=303, other=404)
+    ),
+    ("GET", "/registry/quality"): Case(expect=only(200, who=ANY_READERS, anon=303)),
+    ("GET", "/registry/quality/problems"): Case(expect={"*": 422, ANON: 303}),
+    ("POST", "/registry/records/{record_id}/queries"): Case(
+        _funan_case,
+        body=lambda w, p, a: {"field": "run_number", "question": "Is this the first run?"},
+        expect=only(303, who=("quality_officer",), anon=303, other=404) | {w: 403 for w in FUNAN_WRITERS},
+    ),
+    ("POST", "/registry/queries/{query_id}/answer"): Case(
+        _funan_query,
+        body=lambda w, p, a: {"answer": "Checked: right."},
+        expect=only(303, who=FUNAN_WRITERS, anon=303, other=404) | {"quality_officer": 403},
+    ),
+    ("POST", "/registry/queries/{query_id}/close"): Case(
+        _answered_query,
+        expect=only(303, who=("quality_officer",), anon=303, other=404) | {w: 403 for w in FUNAN_WRITERS},
+    ),
+    ("GET", "/registry/import"): Case(expect=only(200, who=("county_a_dm",), anon=303)),
+    ("POST", "/registry/import"): Case(
+        body=_upload,
+        expect=only(422, who=("county_a_dm",), anon=303),  # 422: no file chosen
+    ),
+    ("GET", "/registry/import/{job_id}"): Case(
+        _my_job, expect=only(200, who=("county_a_dm",), anon=303, other=404)
+    ),
+    ("GET", "/registry/import/{job_id}/status"): Case(
+        _my_job, expect=only(200, who=("county_a_dm",), anon=303, other=404)
+    ),
+    ("GET", "/registry/import/{job_id}/report.csv"): Case(
+        _my_job, expect=only(200, who=("county_a_dm",), anon=303, other=404)
+    ),
+    ("GET", "/registry/export"): Case(
+        expect=only(200, who=("county_a_dm", "quality_officer", "researcher"), anon=303)
+    ),
+    ("GET", "/registry/export/records"): Case(
+        lambda w, p: {},
+        expect=only(422, who=(), anon=303, other=422),  # 422: no form named
+    ),
+    ("GET", "/registry/export/extract.zip"): Case(
+        expect=only(200, who=("county_a_dm", "quality_officer", "researcher"), anon=303)
+    ),
+    ("GET", "/early-warning/scores"): Case(expect={"*": 200, ANON: 303}),
+    ("GET", "/early-warning/scores/{name}"): Case(_score, expect={"*": 200, ANON: 303}),
+    ("POST", "/early-warning/scores/{name}"): Case(
+        _score, body=lambda w, p, a: _SCORE_VALUES, expect={"*": 200, ANON: 303}
+    ),
     ("GET", "/healthz"): Case(expect={"*": 200}),
     ("GET", "/api/docs"): Case(expect={"*": 200}),
     ("GET", "/api/v1/openapi.json"): Case(expect={"*": 200}),
@@ -245,6 +423,70 @@ API: dict[tuple[str, str], Case] = {
     ("GET", f"{N}/tokens"): Case(expect={"*": 200, ANON: 401}),
     ("POST", f"{N}/tokens"): Case(body=lambda w, p, a: {"name": "script"}, expect={"*": 201, ANON: 401}),
     ("DELETE", f"{N}/tokens/{{token_id}}"): Case(_admin_token, expect={"*": 404, "admin": 204, ANON: 401}),
+}
+
+EW = "/api/v1/early-warning"
+API |= {
+    ("GET", f"{EW}/scores"): Case(expect={"*": 200, ANON: 401}),
+    ("GET", f"{EW}/scores/{{name}}"): Case(_score, expect={"*": 200, ANON: 401}),
+    ("POST", f"{EW}/scores/{{name}}"): Case(
+        _score, body=lambda w, p, a: _SCORE_VALUES, expect={"*": 200, ANON: 401}
+    ),
+}
+
+RG = "/api/v1/registry"
+API |= {
+    ("GET", f"{RG}/dictionary"): Case(expect={"*": 200, ANON: 401}),
+    ("GET", f"{RG}/dictionary/redcap.csv"): Case(expect={"*": 200, ANON: 401}),
+    ("GET", f"{RG}/patients"): Case(expect=only(200, who=ANY_READERS, anon=401)),
+    ("POST", f"{RG}/patients"): Case(
+        body=lambda w, p, a: {"org_unit_id": w.unit("funan"), "values": factories.PATIENT},
+        expect=only(201, who=FUNAN_WRITERS, anon=401),
+    ),
+    ("GET", f"{RG}/patients/{{patient_id}}"): Case(
+        _funan_case, expect=only(200, who=FUNAN_READERS, anon=401, other=404)
+    ),
+    ("POST", f"{RG}/records"): Case(
+        _funan_case,
+        body=lambda w, p, a: {"form": "outcome", "parent_id": a["record_id"], "values": factories.OUTCOME},
+        expect=only(201, who=FUNAN_WRITERS, anon=401, other=404) | {"quality_officer": 403},
+    ),
+    ("GET", f"{RG}/records/{{record_id}}"): Case(
+        _funan_case, expect=only(200, who=FUNAN_READERS, anon=401, other=404)
+    ),
+    ("PATCH", f"{RG}/records/{{record_id}}"): Case(
+        _funan_case,
+        body=lambda w, p, a: {"values": {"run_number": 2}, "version": 1, "reason": "typo"},
+        expect=only(200, who=FUNAN_WRITERS, anon=401, other=404) | {"quality_officer": 403},
+    ),
+    ("POST", f"{RG}/records/{{record_id}}/lock"): Case(
+        _funan_case,
+        expect=only(200, who=("county_a_dm",), anon=401, other=404)
+        | {"hub_expert": 403, "county_a_doctor": 403, "quality_officer": 403},
+    ),
+    ("GET", f"{RG}/queries"): Case(expect=only(200, who=ANY_READERS, anon=401)),
+    ("POST", f"{RG}/imports"): Case(expect={"*": 422, ANON: 401}),  # 422: no form, hospital or file
+    ("GET", f"{RG}/export"): Case(expect={"*": 422, ANON: 401}),  # 422: no form named
+    ("POST", f"{RG}/records/{{record_id}}/queries"): Case(
+        _funan_case,
+        body=lambda w, p, a: {"field": "run_number", "question": "Is this the first run?"},
+        expect=only(201, who=("quality_officer",), anon=401, other=404) | {w: 403 for w in FUNAN_WRITERS},
+    ),
+    ("POST", f"{RG}/queries/{{query_id}}/answer"): Case(
+        _funan_query,
+        body=lambda w, p, a: {"answer": "Checked: right."},
+        expect=only(200, who=FUNAN_WRITERS, anon=401, other=404) | {"quality_officer": 403},
+    ),
+    ("POST", f"{RG}/queries/{{query_id}}/close"): Case(
+        _answered_query,
+        expect=only(200, who=("quality_officer",), anon=401, other=404) | {w: 403 for w in FUNAN_WRITERS},
+    ),
+    ("POST", f"{RG}/records/{{record_id}}/unlock"): Case(
+        _funan_case,
+        body=lambda w, p, a: {"reason": "correction"},
+        expect=only(200, who=("county_a_dm",), anon=401, other=404)
+        | {"hub_expert": 403, "county_a_doctor": 403, "quality_officer": 403},
+    ),
 }
 
 MATRIX = PAGES | API

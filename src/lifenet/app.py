@@ -12,9 +12,13 @@ from starlette.routing import BaseRoute, Route
 
 from lifenet import __version__
 from lifenet.db import make_engine, make_sessionmaker
+from lifenet.early_warning import api as early_warning_api
+from lifenet.early_warning import pages as early_warning_pages
 from lifenet.network import api as network_api
 from lifenet.network import pages as network_pages
 from lifenet.registry import actions as registry_actions  # noqa: F401 - registers its org-unit delete guard
+from lifenet.registry import api as registry_api
+from lifenet.registry import pages as registry_pages
 from lifenet.settings import Settings, get_settings
 from lifenet.web.errors import install_error_handlers
 from lifenet.web.middleware import RequestLog, SecurityHeaders, configure_logging
@@ -42,6 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(network_api.router)
     app.include_router(network_pages.router)
+    app.include_router(registry_api.router)
+    app.include_router(registry_pages.router)
+    app.include_router(early_warning_api.router)
+    app.include_router(early_warning_pages.router)
     _core_routes(app)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)

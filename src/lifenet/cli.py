@@ -111,8 +111,13 @@ def demo(
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Start the web app afterwards.")
     ] = True,
+    registry_runs: Annotated[
+        int, typer.Option(min=0, help="ECLS runs to seed into the registry (realistic, all valid).")
+    ] = 2000,
 ) -> None:
     """Seed the demo network into the configured database if it is empty, then serve."""
+    from rich.progress import Progress
+
     from lifenet.demo import is_empty, seed_demo
 
     overrides: dict[str, object] = {}
@@ -123,7 +128,13 @@ def demo(
     with _database(settings) as session:
         if is_empty(session):
             console.print("Seeding the demo network…")
-            network = seed_demo(session)
+            with Progress(console=err, transient=True) as progress:
+                task = progress.add_task("Seeding ECLS runs", total=registry_runs or 1)
+                network = seed_demo(
+                    session,
+                    registry_runs=registry_runs,
+                    on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                )
             table = Table(title="Demo accounts (password: lifenet-demo-2026)")
             for column in ("username", "role", "scope"):
                 table.add_column(column)
@@ -308,7 +319,151 @@ def _score_file(definition: Any, path: Path, window: str, id_column: str) -> Any
 
 
 def _score_observations(definition: Any, path: Path, shape: str, window: str) -> Any:
-    raise ValueError(f"{shape} input is not supported yet")
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from lifenet.early_warning import files, physionet
+
+    span = files.parse_window(window)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        if shape == "physionet":
+            task = progress.add_task(f"Reading {path.name}", total=None)
+            stays = physionet.read_set(path, on_record=lambda n: progress.update(task, completed=n))
+            progress.update(task, description=f"Scoring {definition.name} for {stays.outcomes.height} stays")
+            return physionet.score_set(definition, stays, window=span)
+        progress.add_task(f"Scoring {definition.name}", total=None)
+        return files.score_long(definition, files.read_table(path), window=span)
+
+
+def _unit_by_code(session: Session, code: str, option: str) -> Any:
+    from lifenet.network.models import OrgUnit
+
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == code)).first()
+    if unit is None:
+        err.print(f"[red]{option}:[/red] no org unit with code {code!r}")
+        raise typer.Exit(2)
+    return unit
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or Excel .xlsx file, one row per record.")],
+    form: Annotated[str, typer.Option(help="Dictionary form of the rows, e.g. patient, episode, ecls_run.")],
+    hospital: Annotated[str, typer.Option(help="Code of the hospital (or unit) the records belong to.")],
+    report: Annotated[
+        Path | None, typer.Option(help="Where to write the error report (default: FILE.errors.csv).")
+    ] = None,
+    confirm: Annotated[
+        list[str] | None,
+        typer.Option(help="Accept soft-range values of this field (repeat; 'all' for every one)."),
+    ] = None,
+    max_mb: Annotated[float, typer.Option(help="Refuse files larger than this many megabytes.")] = 200,
+) -> None:
+    """Import a registry file: every row, or none with a report of each problem."""
+    from rich.progress import Progress
+
+    from lifenet.registry.imports import ImportRefused, do_import_file
+
+    settings = _settings()
+    confirmed: Any = "all" if confirm and "all" in confirm else (confirm or ())
+    with _database(settings) as session:
+        unit = _unit_by_code(session, hospital, "--hospital")
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task(f"Importing {file.name}", total=None)
+
+            def advance(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=f"{file.name}: {stage}", completed=done, total=total)
+
+            try:
+                result = do_import_file(
+                    session,
+                    None,
+                    file,
+                    form=form,
+                    org_unit_id=unit.id,
+                    tz=settings.timezone,
+                    confirmed_soft=confirmed,
+                    max_bytes=int(max_mb * 1024 * 1024),
+                    on_progress=advance,
+                )
+            except ImportRefused as refused:
+                target = refused.report.write_csv(report or file.with_name(file.name + ".errors.csv"))
+                progress.stop()
+                err.print(
+                    f"[red]Not imported:[/red] {refused.report.issues.height} problems; nothing was written."
+                )
+                for line in refused.errors[:5]:
+                    err.print(f"  {line.field}: {line.english()} ({line.rule})")
+                err.print(f"Report: {target}")
+                raise typer.Exit(1) from refused
+            except InvalidInput as exc:
+                err.print(f"[red]Not imported:[/red] {exc}")
+                raise typer.Exit(1) from exc
+    console.print(
+        f"Imported {result.created} {form} records from {file.name} ({result.encoding}) at {hospital}; "
+        f"{result.patients_registered} new patients."
+    )
+    if result.ignored_columns:
+        console.print(f"[yellow]Ignored REDCap columns:[/yellow] {', '.join(result.ignored_columns)}")
+
+
+@app.command("export")
+def export_file(
+    form: Annotated[str, typer.Option(help="Dictionary form to export ('all' with --deidentified).")],
+    output: Annotated[Path, typer.Option(help="File to write (a .zip or a folder with --deidentified).")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or parquet.")] = "csv",
+    deidentified: Annotated[
+        bool, typer.Option(help="The research extract: no identifiers, shifted dates, hashed ids.")
+    ] = False,
+    user: Annotated[
+        str | None, typer.Option(help="Export what this user may see (default: everything, as the system).")
+    ] = None,
+    min_cell: Annotated[int, typer.Option(help="Suppress summary counts below this.")] = 5,
+) -> None:
+    """Export registry records as CSV, Excel or Parquet, or a de-identified extract."""
+    from lifenet.network import queries as network_queries
+    from lifenet.registry import exports
+    from lifenet.registry.dictionary import FORM_FILES
+
+    if fmt not in exports.FORMATS:
+        err.print(f"[red]--format:[/red] use one of {', '.join(exports.FORMATS)}")
+        raise typer.Exit(2)
+    settings = _settings()
+    with _database(settings) as session:
+        principal = None
+        if user is not None:
+            account = network_queries.user_by_username(session, user)
+            if account is None:
+                err.print(f"[red]--user:[/red] no user {user!r}")
+                raise typer.Exit(2)
+            principal = network_queries.load_principal(session, account)
+        try:
+            if not deidentified:
+                output.write_bytes(exports.export_records(session, principal, form, fmt))
+                console.print(f"Exported {form} → {output}")
+                return
+            forms = list(FORM_FILES) if form == "all" else [form]
+            key = exports.extract_key(settings.secret_key.get_secret_value())
+            files = exports.deidentified_extract(
+                session, principal, forms, secret=key, min_cell=min_cell, fmt=fmt
+            )
+        except InvalidInput as exc:
+            err.print(f"[red]--form:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        except Exception as exc:
+            from lifenet.access import Forbidden
+
+            if not isinstance(exc, Forbidden):
+                raise
+            err.print(f"[red]--user:[/red] {user} may not export ({exc})")
+            raise typer.Exit(1) from exc
+    if output.suffix == ".zip":
+        output.write_bytes(exports.zipped(files))
+    else:
+        output.mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            (output / name).write_bytes(content)
+    console.print(f"De-identified extract of {', '.join(forms)} → {output} ({len(files)} files)")
 
 
 def main() -> None:  # pragma: no cover - console entry point

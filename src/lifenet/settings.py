@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     default_language: Literal["zh_Hans", "en"] = Field(
         "zh_Hans", description="Page language when neither the user nor the browser says."
     )
+    timezone: str = Field(
+        "Asia/Shanghai",
+        description="IANA time zone of the network's hospitals: date-times typed without an offset are read in it.",
+    )
     log_json: bool = Field(True, description="Write logs as one JSON object per line.")
     log_level: str = Field("INFO", description="Python logging level.")
 

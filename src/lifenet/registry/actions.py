@@ -5,9 +5,11 @@ nothing is changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -19,7 +21,9 @@ from lifenet.lib.errors import N_, Conflict, InvalidInput
 from lifenet.network import actions as network_actions
 from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
-from lifenet.registry.models import RegistryPatient, RegistryRecord
+from lifenet.registry import validation
+from lifenet.registry.dictionary import Form, load_dictionary
+from lifenet.registry.models import DataQuery, RegistryPatient, RegistryRecord
 
 # Crockford's base-32 alphabet: no I, L, O or U to misread when a pseudonym is read aloud.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -212,6 +216,284 @@ def do_set_record_lock(
     )
     session.commit()
     return record
+
+
+# ----- forms: validated saves of dictionary forms ------------------------------------------
+
+
+class UnconfirmedValues(InvalidInput):
+    """Soft-range values: accepted once the user confirms each (``confirm`` lists them)."""
+
+
+def today_in(tz: str) -> dt.date:
+    return dt.datetime.now(ZoneInfo(tz)).date()
+
+
+def record_context(session: Session, patient_id: int, parent_id: int | None) -> dict[str, dict[str, Any]]:
+    """Values of the related records a form's calculations and checks read, by form name:
+    the patient form and every ancestor of the new record."""
+    context: dict[str, dict[str, Any]] = {}
+    patient_record = session.scalars(
+        select(RegistryRecord).where(
+            RegistryRecord.patient_id == patient_id, RegistryRecord.form == "patient"
+        )
+    ).first()
+    if patient_record is not None:
+        context["patient"] = dict(patient_record.values)
+    seen: set[int] = set()
+    while parent_id is not None and parent_id not in seen:
+        seen.add(parent_id)
+        parent = session.get(RegistryRecord, parent_id)
+        if parent is None:
+            break
+        context.setdefault(parent.form, dict(parent.values))
+        parent_id = parent.parent_id
+    return context
+
+
+def _validated(
+    form: Form,
+    values: Mapping[str, Any],
+    *,
+    confirmed: Collection[str],
+    context: Mapping[str, Mapping[str, Any]],
+    tz: str,
+) -> dict[str, Any]:
+    result = validation.validate_record(
+        form, values, confirmed_soft=frozenset(confirmed), today=today_in(tz), tz=tz, context=context
+    )
+    if result.errors:
+        raise InvalidInput(*result.errors)
+    if result.warnings:
+        raise UnconfirmedValues(*result.warnings)
+    return result.values
+
+
+def _check_parent(session: Session, form: Form, patient_id: int, parent_id: int | None) -> None:
+    """A form hangs under a record of its parent form; a non-repeating one only once."""
+    if form.parent is None:
+        if parent_id is not None:
+            raise InvalidInput.one(
+                "parent_id", "parent", N_("A %(form)s form has no parent."), form=form.name
+            )
+        taken = select(func.count()).where(
+            RegistryRecord.patient_id == patient_id, RegistryRecord.form == form.name
+        )
+    else:
+        parent = session.get(RegistryRecord, parent_id) if parent_id is not None else None
+        if parent is None or parent.patient_id != patient_id or parent.form != form.parent:
+            raise InvalidInput.one(
+                "parent_id",
+                "parent",
+                N_("A %(form)s form belongs under a %(parent)s record of the same patient."),
+                form=form.name,
+                parent=form.parent,
+            )
+        taken = select(func.count()).where(
+            RegistryRecord.parent_id == parent_id, RegistryRecord.form == form.name
+        )
+    if not form.repeating and session.scalar(taken.select_from(RegistryRecord)):
+        raise Conflict.one(
+            "form", "single", N_("This %(form)s form is already filled in; edit it instead."), form=form.name
+        )
+
+
+def do_save_form(
+    session: Session,
+    by: Principal | None,
+    *,
+    patient_id: int,
+    form: str,
+    org_unit_id: int,
+    values: Mapping[str, Any],
+    parent_id: int | None = None,
+    confirmed: Collection[str] = (),
+    tz: str = "Asia/Shanghai",
+) -> RegistryRecord:
+    """Validate a filled-in dictionary form and save it as a new record.
+
+    Hard errors raise :class:`InvalidInput`; unconfirmed soft-range values raise
+    :class:`UnconfirmedValues` (nothing is saved in either case).
+    """
+    dictionary = load_dictionary()
+    definition = dictionary.form(form)
+    unit = network_queries.get_org_unit(session, org_unit_id)
+    _require(by, Permission.WRITE_PATIENTS, unit)
+    _check_parent(session, definition, patient_id, parent_id)
+    cleaned = _validated(
+        definition, values, confirmed=confirmed, context=record_context(session, patient_id, parent_id), tz=tz
+    )
+    return do_create_record(
+        session,
+        by,
+        patient_id=patient_id,
+        form=form,
+        org_unit_id=org_unit_id,
+        values=cleaned,
+        dictionary_version=dictionary.version,
+        parent_id=parent_id,
+    )
+
+
+def do_register_with_form(
+    session: Session,
+    by: Principal | None,
+    *,
+    org_unit_id: int,
+    values: Mapping[str, Any],
+    confirmed: Collection[str] = (),
+    tz: str = "Asia/Shanghai",
+) -> RegistryRecord:
+    """Register a new patient and save their patient form, both or neither."""
+    network_id = new_network_id()
+    definition = load_dictionary().form("patient")
+    filled = {**values, "network_id": network_id}
+    _validated(definition, filled, confirmed=confirmed, context={}, tz=tz)
+    unit = network_queries.get_org_unit(session, org_unit_id)
+    _require(by, Permission.WRITE_PATIENTS, unit)
+    patient = RegistryPatient(
+        network_id=network_id, org_unit_id=unit.id, created_by_id=by.user_id if by else None
+    )
+    session.add(patient)
+    session.flush()
+    audit.record(
+        session,
+        _actor(by),
+        "create",
+        "registry_patient",
+        patient.id,
+        after={"network_id": network_id},
+        org_unit_id=unit.id,
+    )
+    return do_save_form(
+        session,
+        by,
+        patient_id=patient.id,
+        form="patient",
+        org_unit_id=unit.id,
+        values=filled,
+        confirmed=confirmed,
+        tz=tz,
+    )
+
+
+def do_edit_form(
+    session: Session,
+    by: Principal | None,
+    record_id: int,
+    values: Mapping[str, Any],
+    *,
+    expected_version: int,
+    reason: str,
+    confirmed: Collection[str] = (),
+    tz: str = "Asia/Shanghai",
+) -> RegistryRecord:
+    """Validate a changed form and save it (a reason and the version read are required)."""
+    record = _writable(session, by, record_id)
+    definition = load_dictionary().form(record.form)
+    if record.form == "patient":
+        values = {**values, "network_id": record.values.get("network_id")}
+    cleaned = _validated(
+        definition,
+        values,
+        confirmed=confirmed,
+        context=record_context(session, record.patient_id, record.parent_id),
+        tz=tz,
+    )
+    return do_update_record(session, by, record_id, cleaned, expected_version=expected_version, reason=reason)
+
+
+# ----- data-quality queries: raised by a quality officer, answered by the hospital -----------
+
+
+def _query_unit(session: Session, query_id: int, by: Principal | None) -> tuple[DataQuery, OrgUnit]:
+    query = session.get(DataQuery, query_id)
+    if query is None:
+        raise NotFound("query", query_id)
+    unit = network_queries.get_org_unit(session, query.org_unit_id)
+    if by is not None and not by.can(Permission.READ_PATIENTS, unit.path):
+        raise NotFound("query", query_id)
+    return query, unit
+
+
+def do_raise_query(
+    session: Session,
+    by: Principal | None,
+    record_id: int,
+    *,
+    field: str,
+    question: str,
+    rule: str | None = None,
+) -> DataQuery:
+    """Ask the record's hospital about one field (quality officers)."""
+    record = session.get(RegistryRecord, record_id)
+    if record is None:
+        raise NotFound("record", record_id)
+    unit = network_queries.get_org_unit(session, record.org_unit_id)
+    if by is not None and not by.can(Permission.READ_PATIENTS, unit.path):
+        raise NotFound("record", record_id)
+    _require(by, Permission.RAISE_QUERIES, unit)
+    form = load_dictionary().form(record.form)
+    if form.get(field) is None:
+        raise InvalidInput.one(
+            "field",
+            "unknown_field",
+            N_("%(field)s is not a field of the form %(form)s."),
+            field=field,
+            form=form.name,
+        )
+    if not question.strip():
+        raise InvalidInput.one("question", "required", N_("Say what should be checked."))
+    query = DataQuery(
+        record_id=record.id,
+        org_unit_id=record.org_unit_id,
+        field=field,
+        rule=rule,
+        question=question.strip(),
+        raised_by_id=by.user_id if by else None,
+    )
+    session.add(query)
+    session.flush()
+    after = {"record_id": record.id, "field": field, "question": query.question}
+    audit.record(session, _actor(by), "raise", "registry_query", query.id, after=after, org_unit_id=unit.id)
+    session.commit()
+    return query
+
+
+def do_answer_query(session: Session, by: Principal | None, query_id: int, *, answer: str) -> DataQuery:
+    """The hospital answers: the record was corrected, or the value is right and why."""
+    query, unit = _query_unit(session, query_id, by)
+    _require(by, Permission.WRITE_PATIENTS, unit)
+    if query.state == "closed":
+        raise Conflict.one("state", "closed", N_("This query is closed."))
+    if not answer.strip():
+        raise InvalidInput.one("answer", "required", N_("Write the answer."))
+    query.answer, query.state = answer.strip(), "answered"
+    query.answered_by_id, query.answered_at = (by.user_id if by else None), utcnow()
+    audit.record(
+        session,
+        _actor(by),
+        "answer",
+        "registry_query",
+        query.id,
+        after={"answer": query.answer},
+        org_unit_id=unit.id,
+    )
+    session.commit()
+    return query
+
+
+def do_close_query(session: Session, by: Principal | None, query_id: int) -> DataQuery:
+    """The officer accepts the answer and closes the query."""
+    query, unit = _query_unit(session, query_id, by)
+    _require(by, Permission.RAISE_QUERIES, unit)
+    if query.state != "answered":
+        raise Conflict.one("state", "not_answered", N_("Only an answered query can be closed."))
+    query.state = "closed"
+    query.closed_by_id, query.closed_at = (by.user_id if by else None), utcnow()
+    audit.record(session, _actor(by), "close", "registry_query", query.id, org_unit_id=unit.id)
+    session.commit()
+    return query
 
 
 def _records_held(session: Session, unit: OrgUnit) -> str | None:

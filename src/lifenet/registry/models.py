@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lifenet.db import Base, utcnow
@@ -71,3 +71,57 @@ class PatientIdentifier(Base):
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     ciphertext: Mapped[str] = mapped_column(String(4096))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+QUERY_STATES = ("open", "answered", "closed")
+
+
+class DataQuery(Base):
+    """A question a quality officer raises on one field of a record; the data manager answers
+    (correcting the record or explaining the value) and the officer closes it."""
+
+    __tablename__ = "registry_query"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("registry_record.id"), index=True)
+    # Copied from the record so scoped lists need no join through the record.
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    question: Mapped[str] = mapped_column(String(2000))
+    answer: Mapped[str | None] = mapped_column(String(2000))
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    raised_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column()
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column()
+
+    record: Mapped[RegistryRecord] = relationship()
+
+
+JOB_STATES = ("queued", "running", "done", "refused", "failed")
+
+
+class ImportJob(Base):
+    """An import started from the import page: its progress, then its outcome and report."""
+
+    __tablename__ = "registry_import_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    form: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    stage: Mapped[str | None] = mapped_column(String(16))
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(String(2000))
+    # The refusal report (CSV: row, field, value, rule, message): downloadable from the page.
+    report_csv: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from lifenet.access import NotFound, Permission, Principal
 from lifenet.network.models import OrgUnit
-from lifenet.registry.models import RegistryPatient, RegistryRecord
+from lifenet.registry.models import DataQuery, RegistryPatient, RegistryRecord
 
 
 def _visible(principal: Principal) -> list[object]:
@@ -57,3 +59,80 @@ def visible_records(session: Session, principal: Principal, patient_id: int) -> 
 
 def patient_by_network_id(session: Session, network_id: str) -> RegistryPatient | None:
     return session.scalars(select(RegistryPatient).where(RegistryPatient.network_id == network_id)).first()
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """One line of the patient list: what a data manager scans for."""
+
+    id: int
+    network_id: str
+    hospital_id: int
+    records: int
+    runs: int
+    updated_at: dt.datetime
+
+
+def visible_patients(
+    session: Session, principal: Principal, *, search: str = "", limit: int = 100, offset: int = 0
+) -> list[PatientRow]:
+    """Patients with at least one record the user may read, most recently changed first.
+
+    ``search`` matches the start of the network id (case-insensitive); counts cover only the
+    records the user may read.
+    """
+    conditions = _visible(principal)
+    if not conditions:
+        return []
+    runs = func.sum(case((RegistryRecord.form == "ecls_run", 1), else_=0))
+    query = (
+        select(
+            RegistryPatient.id,
+            RegistryPatient.network_id,
+            RegistryPatient.org_unit_id,
+            func.count(RegistryRecord.id),
+            runs,
+            func.max(RegistryRecord.updated_at),
+        )
+        .join(RegistryRecord, RegistryRecord.patient_id == RegistryPatient.id)
+        .join(OrgUnit, OrgUnit.id == RegistryRecord.org_unit_id)
+        .where(or_(*conditions))  # type: ignore[arg-type]
+        .group_by(RegistryPatient.id, RegistryPatient.network_id, RegistryPatient.org_unit_id)
+        .order_by(func.max(RegistryRecord.updated_at).desc(), RegistryPatient.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if search.strip():
+        query = query.where(RegistryPatient.network_id.startswith(search.strip().upper()))
+    return [PatientRow(*row) for row in session.execute(query).all()]
+
+
+def children_of(records: Sequence[RegistryRecord]) -> dict[int | None, list[RegistryRecord]]:
+    """Records grouped by parent id (None: the top), in the order given."""
+    tree: dict[int | None, list[RegistryRecord]] = {}
+    for record in records:
+        tree.setdefault(record.parent_id, []).append(record)
+    return tree
+
+
+def visible_queries(
+    session: Session, principal: Principal, *, states: Sequence[str] = ("open", "answered"), limit: int = 500
+) -> Sequence[DataQuery]:
+    """Data-quality queries on records the user may read, oldest first."""
+    conditions = _visible(principal)
+    if not conditions:
+        return []
+    return session.scalars(
+        select(DataQuery)
+        .join(OrgUnit, OrgUnit.id == DataQuery.org_unit_id)
+        .where(DataQuery.state.in_(list(states)), or_(*conditions))  # type: ignore[arg-type]
+        .order_by(DataQuery.raised_at, DataQuery.id)
+        .limit(limit)
+    ).all()
+
+
+def queries_on(session: Session, record_id: int) -> Sequence[DataQuery]:
+    """Every query on a record the caller has already read through ``access_record``."""
+    return session.scalars(
+        select(DataQuery).where(DataQuery.record_id == record_id).order_by(DataQuery.raised_at)
+    ).all()

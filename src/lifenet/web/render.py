@@ -44,9 +44,9 @@ NAV: tuple[NavItem, ...] = (
     NavItem("home", N_("Home"), "/"),
     NavItem("network", N_("Network"), "/network", Permission.VIEW_ORG),
     NavItem("users", N_("Users"), "/network/users", Permission.MANAGE_USERS),
-    NavItem("registry", N_("Registry"), None),
+    NavItem("registry", N_("Registry"), "/registry", Permission.READ_PATIENTS),
     NavItem("quality", N_("Quality"), None),
-    NavItem("early_warning", N_("Early warning"), None),
+    NavItem("early_warning", N_("Early warning"), "/early-warning/scores"),
     NavItem("referral", N_("Referral"), None),
     NavItem("capacity", N_("Capacity"), None),
 )

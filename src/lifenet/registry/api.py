@@ -1,0 +1,239 @@
+"""JSON API of the registry, under /api/v1/registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from lifenet.access import Permission
+from lifenet.lib.errors import N_, InvalidInput
+from lifenet.registry import actions, exports, imports, queries, redcap
+from lifenet.registry.dictionary import load_dictionary
+from lifenet.registry.schemas import (
+    LockChange,
+    PatientCreate,
+    PatientListItem,
+    PatientOut,
+    QueryAnswer,
+    QueryCreate,
+    QueryOut,
+    RecordCreate,
+    RecordOut,
+    RecordUpdate,
+)
+from lifenet.web.deps import CurrentApiUser, Db, get_settings
+
+router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
+
+
+@router.get("/dictionary")
+def read_dictionary(me: CurrentApiUser) -> dict[str, Any]:
+    """The data dictionary: every form and field (type, unit, ranges, branching), code lists."""
+    return load_dictionary().model_dump(mode="json")
+
+
+@router.get("/dictionary/redcap.csv", response_class=PlainTextResponse)
+def read_redcap_dictionary(me: CurrentApiUser) -> PlainTextResponse:
+    """The data dictionary as a REDCap-compatible 18-column CSV."""
+    return PlainTextResponse(
+        redcap.export_redcap(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="lifenet_data_dictionary.csv"'},
+    )
+
+
+@router.get("/patients")
+def list_patients(
+    me: CurrentApiUser,
+    db: Db,
+    search: str = Query("", max_length=32, description="Start of a network id."),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[PatientListItem]:
+    """Patients with records you may read, most recently changed first."""
+    me.principal.require_anywhere(Permission.READ_PATIENTS)
+    rows = queries.visible_patients(db, me.principal, search=search, limit=limit, offset=offset)
+    return [PatientListItem(**row.__dict__) for row in rows]
+
+
+def _patient_out(db: Db, me: CurrentApiUser, patient_id: int) -> PatientOut:
+    patient = queries.access_patient(db, me.principal, patient_id)
+    records = queries.visible_records(db, me.principal, patient_id)
+    return PatientOut(
+        id=patient.id,
+        network_id=patient.network_id,
+        org_unit_id=patient.org_unit_id,
+        records=[RecordOut.model_validate(r) for r in records],
+    )
+
+
+@router.post("/patients", status_code=201)
+def register_patient(data: PatientCreate, request: Request, me: CurrentApiUser, db: Db) -> PatientOut:
+    """Register a child: LifeNet gives the network id and saves the patient form.
+
+    Hard errors and unconfirmed soft-range values answer 422, each naming the field and rule;
+    repeat the request with ``confirm`` listing the unusual values you checked.
+    """
+    record = actions.do_register_with_form(
+        db,
+        me.principal,
+        org_unit_id=data.org_unit_id,
+        values=data.values,
+        confirmed=data.confirm,
+        tz=get_settings(request).timezone,
+    )
+    return _patient_out(db, me, record.patient_id)
+
+
+@router.get("/patients/{patient_id}")
+def read_patient(patient_id: int, me: CurrentApiUser, db: Db) -> PatientOut:
+    """The patient and the records you may read (another hospital's part stays hidden)."""
+    return _patient_out(db, me, patient_id)
+
+
+@router.post("/records", status_code=201)
+def create_record(data: RecordCreate, request: Request, me: CurrentApiUser, db: Db) -> RecordOut:
+    """Fill in a form under a record you may read (an ECLS run under an episode …)."""
+    parent = queries.access_record(db, me.principal, data.parent_id)
+    record = actions.do_save_form(
+        db,
+        me.principal,
+        patient_id=parent.patient_id,
+        form=data.form,
+        org_unit_id=data.org_unit_id or parent.org_unit_id,
+        values=data.values,
+        parent_id=parent.id,
+        confirmed=data.confirm,
+        tz=get_settings(request).timezone,
+    )
+    return RecordOut.model_validate(record)
+
+
+@router.get("/records/{record_id}")
+def read_record(record_id: int, me: CurrentApiUser, db: Db) -> RecordOut:
+    return RecordOut.model_validate(queries.access_record(db, me.principal, record_id))
+
+
+@router.patch("/records/{record_id}")
+def update_record(
+    record_id: int, data: RecordUpdate, request: Request, me: CurrentApiUser, db: Db
+) -> RecordOut:
+    """Change fields of a saved record: the version you read and a reason are required."""
+    record = queries.access_record(db, me.principal, record_id)
+    values = {k: v for k, v in ({**record.values, **data.values}).items() if v is not None}
+    updated = actions.do_edit_form(
+        db,
+        me.principal,
+        record_id,
+        values,
+        expected_version=data.version,
+        reason=data.reason,
+        confirmed=data.confirm,
+        tz=get_settings(request).timezone,
+    )
+    return RecordOut.model_validate(updated)
+
+
+@router.post("/records/{record_id}/lock")
+def lock_record(record_id: int, me: CurrentApiUser, db: Db) -> RecordOut:
+    """Lock a reviewed record (data managers): no change until it is unlocked."""
+    return RecordOut.model_validate(actions.do_set_record_lock(db, me.principal, record_id, locked=True))
+
+
+@router.post("/records/{record_id}/unlock")
+def unlock_record(record_id: int, data: LockChange, me: CurrentApiUser, db: Db) -> RecordOut:
+    """Unlock a record for correction; the reason is kept in the audit log."""
+    record = actions.do_set_record_lock(db, me.principal, record_id, locked=False, reason=data.reason)
+    return RecordOut.model_validate(record)
+
+
+@router.get("/queries")
+def list_queries(
+    me: CurrentApiUser, db: Db, state: str = Query("open", pattern="^(open|answered|closed)$")
+) -> list[QueryOut]:
+    """Data-quality queries on records you may read, oldest first."""
+    me.principal.require_anywhere(Permission.READ_PATIENTS)
+    return [QueryOut.model_validate(q) for q in queries.visible_queries(db, me.principal, states=(state,))]
+
+
+@router.post("/records/{record_id}/queries", status_code=201)
+def raise_query(record_id: int, data: QueryCreate, me: CurrentApiUser, db: Db) -> QueryOut:
+    """Ask the record's hospital to check one field (quality officers)."""
+    record = queries.access_record(db, me.principal, record_id)
+    query = actions.do_raise_query(
+        db, me.principal, record.id, field=data.field, question=data.question, rule=data.rule
+    )
+    return QueryOut.model_validate(query)
+
+
+@router.post("/queries/{query_id}/answer")
+def answer_query(query_id: int, data: QueryAnswer, me: CurrentApiUser, db: Db) -> QueryOut:
+    """The hospital's answer: corrected, or why the value is right."""
+    return QueryOut.model_validate(actions.do_answer_query(db, me.principal, query_id, answer=data.answer))
+
+
+@router.post("/queries/{query_id}/close")
+def close_query(query_id: int, me: CurrentApiUser, db: Db) -> QueryOut:
+    """Accept the answer and close the query (quality officers)."""
+    return QueryOut.model_validate(actions.do_close_query(db, me.principal, query_id))
+
+
+@router.post("/imports", status_code=201)
+async def import_file(
+    request: Request,
+    me: CurrentApiUser,
+    db: Db,
+    form: str = Query(..., max_length=32),
+    org_unit_id: int = Query(...),
+    confirm_all: bool = Query(False, description="Accept every unusual (soft-range) value in the file."),
+) -> dict[str, Any]:
+    """Import a CSV or Excel file (multipart field ``file``): every row or none.
+
+    A refused file answers 422 with the problems (row, field, value, rule, message).
+    """
+    async with request.form() as posted:
+        upload = posted.get("file")
+        if not isinstance(upload, StarletteUpload):
+            raise InvalidInput.one("file", "required", N_("Choose the file to import."))
+        raw, name = await upload.read(), upload.filename or "upload"
+    report = await run_in_threadpool(
+        imports.do_import_file,
+        db,
+        me.principal,
+        raw,
+        form=form,
+        org_unit_id=org_unit_id,
+        tz=get_settings(request).timezone,
+        file_name=name,
+        confirmed_soft="all" if confirm_all else (),
+    )
+    return {
+        "file_name": report.file_name,
+        "form": report.form,
+        "encoding": report.encoding,
+        "rows": report.rows,
+        "created": report.created,
+        "patients_registered": report.patients_registered,
+        "ignored_columns": report.ignored_columns,
+    }
+
+
+@router.get("/export")
+def export(
+    me: CurrentApiUser,
+    db: Db,
+    form: str = Query(..., max_length=32),
+    format: str = Query("csv", pattern="^(csv|xlsx|parquet)$"),  # noqa: A002 - the query parameter's name
+) -> Response:
+    """The records of ``form`` you may export (your hospitals), as CSV, Excel or Parquet."""
+    me.principal.require_anywhere(Permission.EXPORT_DATA)
+    content = exports.export_records(db, me.principal, load_dictionary().form(form).name, format)
+    return Response(
+        content,
+        media_type=exports.media_type(format),
+        headers={"Content-Disposition": f'attachment; filename="lifenet-{form}.{format}"'},
+    )

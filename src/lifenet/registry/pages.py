@@ -1,0 +1,660 @@
+"""Registry pages: the patient list, a patient's records, and forms built from the dictionary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from lifenet.access import Permission
+from lifenet.lib.errors import N_, InvalidInput
+from lifenet.network import queries as network_queries
+from lifenet.network.models import OrgUnit
+from lifenet.registry import actions, data_quality, exports, import_jobs, queries, validation
+from lifenet.registry.dictionary import Dictionary, Field, Form, load_dictionary
+from lifenet.registry.models import RegistryRecord
+from lifenet.web import i18n
+from lifenet.web.deps import CsrfChecked, CurrentPageUser, Db, PageUser, get_settings
+from lifenet.web.render import error_status, render, translate_errors
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 100
+REGISTRY = ("/registry", N_("Registry"))
+
+
+async def multi_form_data(request: Request) -> dict[str, list[str]]:
+    """Every submitted value by name (checkbox groups send one name many times)."""
+    form = await request.form()
+    found: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            found.setdefault(key, []).append(value)
+    return found
+
+
+MultiFormData = Annotated[dict[str, list[str]], Depends(multi_form_data)]
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# ----- converting between stored values, typed form text and validation input --------------
+
+
+def _raw_values(form: Form, posted: dict[str, list[str]]) -> dict[str, Any]:
+    """What the user typed, for validation: lists for multiple choices, text otherwise."""
+    values: dict[str, Any] = {}
+    for field in form.fields:
+        if field.type == "calculated" or field.name not in posted:
+            continue
+        given = [v for v in posted[field.name] if v.strip()]
+        if field.is_list:
+            values[field.name] = given
+        elif given:
+            values[field.name] = given[-1]
+    return values
+
+
+def _as_text(field: Field, value: Any, zone: ZoneInfo) -> Any:
+    """A stored value as the form shows it (date-times in the hospital's zone)."""
+    if value is None:
+        return "" if not field.is_list else []
+    if field.type == "datetime" and isinstance(value, str):
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    if field.type == "yesno":
+        return "yes" if value else "no"
+    if field.is_list:
+        return list(value)
+    return str(value)
+
+
+def _stored_as_form(form: Form, values: dict[str, Any], tz: str) -> dict[str, Any]:
+    zone = ZoneInfo(tz)
+    return {f.name: _as_text(f, values.get(f.name), zone) for f in form.fields}
+
+
+def _shown(form: Form, values: dict[str, Any], *, tz: str, context: dict[str, dict[str, Any]]) -> set[str]:
+    result = validation.validate_record(
+        form, values, today=actions.today_in(tz), tz=tz, context=context, confirmed_soft=frozenset()
+    )
+    return set(result.shown)
+
+
+# ----- rendering a form --------------------------------------------------------------------
+
+
+def _form_page(
+    request: Request,
+    me: PageUser,
+    *,
+    form: Form,
+    action: str,
+    title: str,
+    values: dict[str, Any],
+    shown: set[str],
+    errors: InvalidInput | None = None,
+    record: RegistryRecord | None = None,
+    units: list[OrgUnit] | None = None,
+    crumbs: list[tuple[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    dictionary = load_dictionary()
+    warnings = errors.errors if isinstance(errors, actions.UnconfirmedValues) else []
+    hard = errors.errors if errors is not None and not warnings else []
+    context = {
+        "form": form,
+        "dictionary": dictionary,
+        "sections": _sections(form),
+        "action": action,
+        "title": title,
+        "values": values,
+        "shown": shown,
+        "errors": translate_errors(me.language, hard),
+        "warnings": translate_errors(me.language, warnings),
+        "record": record,
+        "units": units or [],
+        "crumbs": crumbs or [],
+        "choices": {f.name: _choices(dictionary, f, me.language) for f in form.fields},
+    } | (extra or {})
+    status = 200 if errors is None else error_status(errors)
+    return render(request, "registry/form.html", context, user=me, active="registry", status_code=status)
+
+
+def _sections(form: Form) -> list[tuple[str | None, list[Field]]]:
+    """Fields grouped by section, in the dictionary's order."""
+    grouped: list[tuple[str | None, list[Field]]] = []
+    for field in form.fields:
+        if not grouped or grouped[-1][0] != field.section:
+            grouped.append((field.section, []))
+        grouped[-1][1].append(field)
+    return grouped
+
+
+def _choices(dictionary: Dictionary, field: Field, lang: str) -> list[tuple[str, str]]:
+    codelist = dictionary.codelist_of(field)
+    if codelist is None:
+        return []
+    return [(c.code, c.zh if lang.startswith("zh") else c.en) for c in codelist.choices]
+
+
+def _writable_units(db: Db, me: PageUser) -> list[OrgUnit]:
+    return network_queries.visible_units(db, me.principal, Permission.WRITE_PATIENTS)
+
+
+def _tz(request: Request) -> str:
+    return get_settings(request).timezone
+
+
+# ----- the patient list ---------------------------------------------------------------------
+
+
+@router.get("/registry", response_class=HTMLResponse)
+def patient_list(
+    request: Request,
+    me: CurrentPageUser,
+    db: Db,
+    q: str = Query("", max_length=32),
+    page: int = Query(1, ge=1),
+) -> Response:
+    me.principal.require_anywhere(Permission.READ_PATIENTS)
+    rows = queries.visible_patients(
+        db, me.principal, search=q, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+    )
+    hospitals = {u.id: u for u in network_queries.hospitals(db)}
+    context = {
+        "rows": rows[:PAGE_SIZE],
+        "more": len(rows) > PAGE_SIZE,
+        "page": page,
+        "q": q,
+        "units": {u.id: u for u in network_queries.visible_units(db, me.principal, Permission.READ_PATIENTS)}
+        | hospitals,
+        "can_register": me.principal.can_anywhere(Permission.WRITE_PATIENTS),
+        "can_import": me.principal.can_anywhere(Permission.IMPORT_DATA),
+        "can_export": me.principal.can_anywhere(Permission.EXPORT_DATA),
+    }
+    return render(request, "registry/list.html", context, user=me, active="registry")
+
+
+# ----- registering a patient ----------------------------------------------------------------
+
+
+@router.get("/registry/patients/new", response_class=HTMLResponse)
+def new_patient_form(request: Request, me: CurrentPageUser, db: Db) -> Response:
+    me.principal.require_anywhere(Permission.WRITE_PATIENTS)
+    form = load_dictionary().form("patient")
+    return _form_page(
+        request,
+        me,
+        form=form,
+        action="/registry/patients/new",
+        title=form.label_zh if me.language.startswith("zh") else form.label_en,
+        values={},
+        shown=_shown(form, {}, tz=_tz(request), context={}),
+        units=[u for u in _writable_units(db, me) if u.kind == "hospital"],
+        crumbs=[REGISTRY],
+    )
+
+
+@router.post("/registry/patients/new", dependencies=[CsrfChecked])
+def register_patient(request: Request, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
+    me.principal.require_anywhere(Permission.WRITE_PATIENTS)
+    form = load_dictionary().form("patient")
+    values = _raw_values(form, posted)
+    unit_text = (posted.get("org_unit_id") or [""])[-1]
+    try:
+        if not unit_text.isdigit():
+            raise InvalidInput.one("org_unit_id", "required", N_("Choose the hospital."))
+        record = actions.do_register_with_form(
+            db,
+            me.principal,
+            org_unit_id=int(unit_text),
+            values=values,
+            confirmed=posted.get("confirm", []),
+            tz=_tz(request),
+        )
+    except InvalidInput as exc:
+        db.rollback()
+        return _form_page(
+            request,
+            me,
+            form=form,
+            action="/registry/patients/new",
+            title=form.label_zh if me.language.startswith("zh") else form.label_en,
+            values=values | {"org_unit_id": unit_text},
+            shown=_shown(form, values, tz=_tz(request), context={}),
+            errors=exc,
+            units=[u for u in _writable_units(db, me) if u.kind == "hospital"],
+            crumbs=[REGISTRY],
+        )
+    return _redirect(f"/registry/patients/{record.patient_id}?saved=1")
+
+
+# ----- one patient --------------------------------------------------------------------------
+
+
+@router.get("/registry/patients/{patient_id}", response_class=HTMLResponse)
+def patient_page(request: Request, patient_id: int, me: CurrentPageUser, db: Db, saved: int = 0) -> Response:
+    patient = queries.access_patient(db, me.principal, patient_id)
+    records = queries.visible_records(db, me.principal, patient_id)
+    dictionary = load_dictionary()
+    children = {name: f for name, f in dictionary.forms.items() if f.parent}
+    context = {
+        "patient": patient,
+        "records": records,
+        "tree": queries.children_of(records),
+        "forms": dictionary.forms,
+        "child_forms": {
+            parent: [f for f in children.values() if f.parent == parent] for parent in dictionary.forms
+        },
+        "units": {u.id: u for u in network_queries.visible_units(db, me.principal, Permission.READ_PATIENTS)},
+        "saved": bool(saved),
+        "summary": {
+            r.id: _summary(dictionary.forms[r.form], r.values, me.language, _tz(request)) for r in records
+        },
+    }
+    return render(request, "registry/patient.html", context, user=me, active="registry")
+
+
+def _summary(form: Form, values: dict[str, Any], lang: str, tz: str) -> str:
+    """The first few filled-in fields of a record, for the patient page's overview."""
+    dictionary = load_dictionary()
+    _ = i18n.gettext_for(lang)
+    parts = []
+    for field in form.fields:
+        value = values.get(field.name)
+        if value in (None, "", []) or field.identifier or field.type in ("text", "multichoice"):
+            continue
+        codelist = dictionary.codelist_of(field)
+        if codelist is not None:
+            choice = codelist.choice(str(value))
+            value = (choice.zh if lang.startswith("zh") else choice.en) if choice else value
+        elif field.type == "yesno":
+            value = _("yes") if value else _("no")
+        elif field.type == "datetime":
+            value = _as_text(field, value, ZoneInfo(tz)).replace("T", " ")
+        unit = f" {field.unit}" if field.unit else ""
+        parts.append(f"{field.label(lang)}: {value}{unit}")
+        if len(parts) == 4:
+            break
+    return " · ".join(parts)
+
+
+# ----- a new record under a parent ----------------------------------------------------------
+
+
+def _new_record_page(
+    request: Request,
+    me: PageUser,
+    db: Db,
+    parent: RegistryRecord,
+    form: Form,
+    values: dict[str, Any],
+    errors: InvalidInput | None = None,
+) -> Response:
+    context = actions.record_context(db, parent.patient_id, parent.id)
+    return _form_page(
+        request,
+        me,
+        form=form,
+        action=f"/registry/records/{parent.id}/add/{form.name}",
+        title=form.label_zh if me.language.startswith("zh") else form.label_en,
+        values=values,
+        shown=_shown(form, values, tz=_tz(request), context=context),
+        errors=errors,
+        crumbs=[REGISTRY, (f"/registry/patients/{parent.patient_id}", N_("Patient"))],
+        extra={"patient_id": parent.patient_id, "parent_id": parent.id},
+    )
+
+
+def _child_form(parent: RegistryRecord, form_name: str) -> Form:
+    form = load_dictionary().form(form_name)
+    if form.parent != parent.form:
+        raise InvalidInput.one("form", "parent", N_("A %(form)s form does not belong here."), form=form_name)
+    return form
+
+
+@router.get("/registry/records/{record_id}/add/{form_name}", response_class=HTMLResponse)
+def new_record_form(
+    request: Request, record_id: int, form_name: str, me: CurrentPageUser, db: Db
+) -> Response:
+    parent = queries.access_record(db, me.principal, record_id)
+    unit = network_queries.get_org_unit(db, parent.org_unit_id)
+    me.principal.require(Permission.WRITE_PATIENTS, unit.path, where=unit.code)
+    return _new_record_page(request, me, db, parent, _child_form(parent, form_name), {})
+
+
+@router.post("/registry/records/{record_id}/add/{form_name}", dependencies=[CsrfChecked])
+def save_new_record(
+    request: Request, record_id: int, form_name: str, me: CurrentPageUser, db: Db, posted: MultiFormData
+) -> Response:
+    parent = queries.access_record(db, me.principal, record_id)
+    form = _child_form(parent, form_name)
+    values = _raw_values(form, posted)
+    try:
+        actions.do_save_form(
+            db,
+            me.principal,
+            patient_id=parent.patient_id,
+            form=form.name,
+            org_unit_id=parent.org_unit_id,
+            values=values,
+            parent_id=parent.id,
+            confirmed=posted.get("confirm", []),
+            tz=_tz(request),
+        )
+    except InvalidInput as exc:
+        db.rollback()
+        return _new_record_page(request, me, db, parent, form, values, exc)
+    return _redirect(f"/registry/patients/{parent.patient_id}?saved=1")
+
+
+# ----- viewing and changing a saved record ----------------------------------------------------
+
+
+def _record_page(
+    request: Request,
+    me: PageUser,
+    db: Db,
+    record: RegistryRecord,
+    values: dict[str, Any] | None = None,
+    errors: InvalidInput | None = None,
+    reason: str = "",
+) -> Response:
+    form = load_dictionary().form(record.form)
+    shown_values = values if values is not None else _stored_as_form(form, record.values, _tz(request))
+    unit = network_queries.get_org_unit(db, record.org_unit_id)
+    context = actions.record_context(db, record.patient_id, record.parent_id)
+    return _form_page(
+        request,
+        me,
+        form=form,
+        action=f"/registry/records/{record.id}",
+        title=form.label_zh if me.language.startswith("zh") else form.label_en,
+        values=shown_values,
+        shown=_shown(form, values if values is not None else record.values, tz=_tz(request), context=context),
+        errors=errors,
+        record=record,
+        crumbs=[REGISTRY, (f"/registry/patients/{record.patient_id}", N_("Patient"))],
+        extra={
+            "can_write": me.principal.can(Permission.WRITE_PATIENTS, unit.path) and record.locked_at is None,
+            "can_lock": me.principal.can(Permission.LOCK_RECORDS, unit.path),
+            "can_raise": me.principal.can(Permission.RAISE_QUERIES, unit.path),
+            "can_answer": me.principal.can(Permission.WRITE_PATIENTS, unit.path),
+            "queries": queries.queries_on(db, record.id),
+            "reason": reason,
+        },
+    )
+
+
+@router.get("/registry/records/{record_id}", response_class=HTMLResponse)
+def record_page(request: Request, record_id: int, me: CurrentPageUser, db: Db) -> Response:
+    return _record_page(request, me, db, queries.access_record(db, me.principal, record_id))
+
+
+@router.post("/registry/records/{record_id}", dependencies=[CsrfChecked])
+def save_record(
+    request: Request, record_id: int, me: CurrentPageUser, db: Db, posted: MultiFormData
+) -> Response:
+    record = queries.access_record(db, me.principal, record_id)
+    form = load_dictionary().form(record.form)
+    values = _raw_values(form, posted)
+    reason = (posted.get("reason") or [""])[-1]
+    version_text = (posted.get("version") or [""])[-1]
+    try:
+        actions.do_edit_form(
+            db,
+            me.principal,
+            record.id,
+            values,
+            expected_version=int(version_text) if version_text.isdigit() else -1,
+            reason=reason,
+            confirmed=posted.get("confirm", []),
+            tz=_tz(request),
+        )
+    except InvalidInput as exc:
+        db.rollback()
+        record = queries.access_record(db, me.principal, record_id)
+        return _record_page(request, me, db, record, values, exc, reason)
+    return _redirect(f"/registry/patients/{record.patient_id}?saved=1")
+
+
+@router.post("/registry/records/{record_id}/lock", dependencies=[CsrfChecked])
+def lock_record(record_id: int, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
+    record = queries.access_record(db, me.principal, record_id)
+    locked = (posted.get("locked") or ["1"])[-1] == "1"
+    reason = (posted.get("reason") or [""])[-1]
+    actions.do_set_record_lock(db, me.principal, record.id, locked=locked, reason=reason)
+    return _redirect(f"/registry/records/{record.id}")
+
+
+# ----- live branching -------------------------------------------------------------------------
+
+
+@router.post("/registry/forms/{form_name}/shown", dependencies=[CsrfChecked])
+def shown_fields(
+    request: Request, form_name: str, me: CurrentPageUser, db: Db, posted: MultiFormData
+) -> JSONResponse:
+    """Which fields the typed values show: the form's script hides the rest as the user types.
+
+    The rules run here, in the same code as validation, so the browser never evaluates a
+    second copy of them.
+    """
+    form = load_dictionary().form(form_name)
+    parent_text = (posted.get("_parent_id") or [""])[-1]
+    context: dict[str, dict[str, Any]] = {}
+    if parent_text.isdigit():
+        parent = queries.access_record(db, me.principal, int(parent_text))
+        context = actions.record_context(db, parent.patient_id, parent.id)
+    shown = _shown(form, _raw_values(form, posted), tz=_tz(request), context=context)
+    return JSONResponse({"shown": sorted(shown)})
+
+
+# ----- data quality -----------------------------------------------------------------------------
+
+QUERY_STATES = (N_("open"), N_("answered"), N_("closed"))
+JOB_WORDS = (N_("queued"), N_("running"), N_("done"), N_("refused"), N_("failed"))
+JOB_STAGES = (N_("read"), N_("validate"), N_("link"), N_("write"))
+CATEGORY_LABELS = {
+    "missing_required": N_("Missing required"),
+    "out_of_range": N_("Out of range"),
+    "soft_range": N_("Unusual values"),
+    "inconsistent_dates": N_("Inconsistent dates"),
+    "inconsistent_values": N_("Inconsistent values"),
+    "invalid_values": N_("Invalid values"),
+    "stale": N_("Stale records"),
+}
+
+
+@router.get("/registry/quality", response_class=HTMLResponse)
+def quality_page(request: Request, me: CurrentPageUser, db: Db) -> Response:
+    """Per hospital and form: counts of each kind of problem, and the open queries."""
+    me.principal.require_anywhere(Permission.READ_PATIENTS)
+    today = actions.today_in(_tz(request))
+    context = {
+        "rows": data_quality.summary(db, me.principal, today=today, tz=_tz(request)),
+        "categories": [(c, CATEGORY_LABELS[c]) for c in data_quality.CATEGORIES],
+        "forms": load_dictionary().forms,
+        "queries": queries.visible_queries(db, me.principal),
+    }
+    return render(request, "registry/quality.html", context, user=me, active="registry")
+
+
+@router.get("/registry/quality/problems", response_class=HTMLResponse)
+def quality_problems(
+    request: Request,
+    me: CurrentPageUser,
+    db: Db,
+    hospital: int = Query(...),
+    form: str = Query(..., max_length=32),
+    rule: str = Query(..., max_length=32),
+) -> Response:
+    """The records behind one count of the data-quality page, each linked."""
+    me.principal.require_anywhere(Permission.READ_PATIENTS)
+    found = data_quality.problems(
+        db,
+        me.principal,
+        hospital_id=hospital,
+        form=load_dictionary().form(form).name,
+        rule=rule,
+        today=actions.today_in(_tz(request)),
+        tz=_tz(request),
+    )
+    context = {
+        "problems": found,
+        "form": load_dictionary().form(form),
+        "rule": rule,
+        "rule_label": CATEGORY_LABELS.get(rule, rule),
+        "can_raise": me.principal.can_anywhere(Permission.RAISE_QUERIES),
+    }
+    return render(request, "registry/problems.html", context, user=me, active="registry")
+
+
+@router.post("/registry/records/{record_id}/queries", dependencies=[CsrfChecked])
+def raise_query(record_id: int, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
+    record = queries.access_record(db, me.principal, record_id)
+    field = (posted.get("field") or [""])[-1]
+    rule = (posted.get("rule") or [""])[-1] or None
+    question = (posted.get("question") or [""])[-1]
+    actions.do_raise_query(db, me.principal, record.id, field=field, question=question, rule=rule)
+    return _redirect(f"/registry/records/{record.id}#queries")
+
+
+@router.post("/registry/queries/{query_id}/answer", dependencies=[CsrfChecked])
+def answer_query(query_id: int, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
+    query = actions.do_answer_query(db, me.principal, query_id, answer=(posted.get("answer") or [""])[-1])
+    return _redirect(f"/registry/records/{query.record_id}#queries")
+
+
+@router.post("/registry/queries/{query_id}/close", dependencies=[CsrfChecked])
+def close_query(query_id: int, me: CurrentPageUser, db: Db) -> Response:
+    query = actions.do_close_query(db, me.principal, query_id)
+    return _redirect(f"/registry/records/{query.record_id}#queries")
+
+
+# ----- import (as a job) and export --------------------------------------------------------------
+
+
+def _import_units(db: Db, me: PageUser) -> list[OrgUnit]:
+    units = network_queries.visible_units(db, me.principal, Permission.IMPORT_DATA)
+    return [u for u in units if u.kind == "hospital"]
+
+
+@router.get("/registry/import", response_class=HTMLResponse)
+def import_page(request: Request, me: CurrentPageUser, db: Db) -> Response:
+    me.principal.require_anywhere(Permission.IMPORT_DATA)
+    context = {
+        "units": _import_units(db, me),
+        "forms": load_dictionary().forms,
+        "jobs": import_jobs.recent_jobs(db, me.principal),
+    }
+    return render(request, "registry/import.html", context, user=me, active="registry")
+
+
+@router.post("/registry/import", dependencies=[CsrfChecked])
+async def start_import(
+    request: Request, background: BackgroundTasks, me: CurrentPageUser, db: Db
+) -> Response:
+    """Take the upload, queue the job and show its page at once; the import runs after."""
+    me.principal.require_anywhere(Permission.IMPORT_DATA)
+    async with request.form() as posted:
+        upload = posted.get("file")
+        unit_text, form_name = str(posted.get("org_unit_id", "")), str(posted.get("form", ""))
+        confirm_all = posted.get("confirm_all") == "1"
+        if not isinstance(upload, StarletteUpload) or not upload.filename:
+            raise InvalidInput.one("file", "required", N_("Choose the file to import."))
+        if not unit_text.isdigit():
+            raise InvalidInput.one("org_unit_id", "required", N_("Choose the hospital."))
+        job = import_jobs.do_start_import_job(
+            db, me.principal, org_unit_id=int(unit_text), form=form_name, file_name=upload.filename
+        )
+        raw = await upload.read()
+    background.add_task(
+        import_jobs.run_import_job,
+        request.app.state.sessionmaker,
+        job.id,
+        me.principal,
+        raw,
+        tz=_tz(request),
+        confirm_all=confirm_all,
+    )
+    return _redirect(f"/registry/import/{job.id}")
+
+
+def _job_context(db: Db, me: PageUser, job_id: int) -> dict[str, Any]:
+    job = import_jobs.access_import_job(db, me.principal, job_id)
+    stage, done, total = import_jobs.live_progress(job)
+    return {"job": job, "stage": stage, "done": done, "total": total, "forms": load_dictionary().forms}
+
+
+@router.get("/registry/import/{job_id}", response_class=HTMLResponse)
+def import_job_page(request: Request, job_id: int, me: CurrentPageUser, db: Db) -> Response:
+    return render(
+        request, "registry/import_job.html", _job_context(db, me, job_id), user=me, active="registry"
+    )
+
+
+@router.get("/registry/import/{job_id}/status", response_class=HTMLResponse)
+def import_job_status(request: Request, job_id: int, me: CurrentPageUser, db: Db) -> Response:
+    """The progress partial the job page polls until the job ends."""
+    return render(request, "registry/_import_status.html", _job_context(db, me, job_id), user=me)
+
+
+@router.get("/registry/import/{job_id}/report.csv")
+def import_job_report(job_id: int, me: CurrentPageUser, db: Db) -> Response:
+    job = import_jobs.access_import_job(db, me.principal, job_id)
+    return Response(
+        job.report_csv or "",
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
+    )
+
+
+@router.get("/registry/export", response_class=HTMLResponse)
+def export_page(request: Request, me: CurrentPageUser, db: Db) -> Response:
+    can_export = me.principal.can_anywhere(Permission.EXPORT_DATA)
+    can_extract = can_export or me.principal.can_anywhere(Permission.READ_DEIDENTIFIED)
+    if not can_extract:
+        me.principal.require_anywhere(Permission.EXPORT_DATA)
+    context = {
+        "forms": load_dictionary().forms,
+        "formats": exports.FORMATS,
+        "can_export": can_export,
+        "can_extract": can_extract,
+    }
+    return render(request, "registry/export.html", context, user=me, active="registry")
+
+
+@router.get("/registry/export/records")
+def export_download(
+    me: CurrentPageUser,
+    db: Db,
+    form: str = Query(..., max_length=32),
+    format: str = Query("csv", pattern="^(csv|xlsx|parquet)$"),  # noqa: A002 - the query parameter's name
+) -> Response:
+    me.principal.require_anywhere(Permission.EXPORT_DATA)
+    content = exports.export_records(db, me.principal, load_dictionary().form(form).name, format)
+    return Response(
+        content,
+        media_type=exports.media_type(format),
+        headers={"Content-Disposition": f'attachment; filename="lifenet-{form}.{format}"'},
+    )
+
+
+@router.get("/registry/export/extract.zip")
+def extract_download(request: Request, me: CurrentPageUser, db: Db) -> Response:
+    """The de-identified research extract of every form, zipped."""
+    if not me.principal.can_anywhere(Permission.READ_DEIDENTIFIED):
+        me.principal.require_anywhere(Permission.EXPORT_DATA)
+    key = exports.extract_key(get_settings(request).secret_key.get_secret_value())
+    files = exports.deidentified_extract(db, me.principal, list(load_dictionary().forms), secret=key)
+    return Response(
+        exports.zipped(files),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="lifenet-deidentified-extract.zip"'},
+    )

@@ -1,0 +1,29 @@
+// Live branching on registry forms: after each change, ask the server which fields the typed
+// values show (the rules run there, in the same code as validation) and hide the others.
+(function () {
+  "use strict";
+  const form = document.querySelector("form.record-form");
+  if (!form) return;
+  const url = "/registry/forms/" + form.dataset.form + "/shown";
+  let pending = null;
+
+  async function refresh() {
+    if (pending) pending.abort();
+    pending = new AbortController();
+    try {
+      const response = await fetch(url, { method: "POST", body: new FormData(form), signal: pending.signal });
+      if (!response.ok) return;
+      const shown = new Set((await response.json()).shown);
+      form.querySelectorAll("[data-field]").forEach(function (box) {
+        if (box.querySelector("output")) return;
+        box.hidden = !shown.has(box.dataset.field);
+      });
+      form.dataset.branching = "ready";
+    } catch (error) {
+      if (error.name !== "AbortError") throw error;
+    }
+  }
+
+  form.addEventListener("change", refresh);
+  form.dataset.branching = "ready";
+})();
