@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from lifenet.access import Principal
-from lifenet.network import queries as network_queries
 from lifenet.registry import actions, data_quality
-from tests.conftest import PERSONAS, World
+from tests.conftest import World
 
 TODAY = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
 PATIENT = {
@@ -46,20 +44,13 @@ OUTCOME = {
 }
 
 
-def principal(world: World, persona: str) -> Principal:
-    with world.session() as session:
-        user = network_queries.user_by_username(session, PERSONAS.get(persona, persona))
-        assert user is not None
-        return network_queries.load_principal(session, user)
-
-
 class Chart:
     """One patient's records at a hospital, written straight through ``do_create_record`` so
     that values the forms would refuse can be planted."""
 
     def __init__(self, world: World, hospital: str = "funan", persona: str = "county_a_dm") -> None:
         self.world, self.unit = world, world.unit(f"{hospital}-picu")
-        self.by = principal(world, persona)
+        self.by = world.principal(persona)
         with world.session() as session:
             patient = actions.do_register_patient(session, self.by, world.unit(hospital))
             self.patient_id, self.network_id = patient.id, patient.network_id
@@ -89,7 +80,7 @@ class Chart:
 
 def _cell(world: World, persona: str, hospital: str, form: str, today: dt.date = TODAY) -> dict[str, int]:
     with world.session() as session:
-        rows = data_quality.summary(session, principal(world, persona), today=today)
+        rows = data_quality.summary(session, world.principal(persona), today=today)
     found = [r for r in rows if r.hospital_code == hospital and r.form == form]
     if not found:
         return {}
@@ -100,7 +91,7 @@ def _listed(world: World, persona: str, hospital: str, form: str, rule: str) -> 
     with world.session() as session:
         return data_quality.problems(
             session,
-            principal(world, persona),
+            world.principal(persona),
             hospital_id=world.unit(hospital),
             form=form,
             rule=rule,
@@ -112,7 +103,7 @@ def _listed_on(world: World, today: dt.date) -> list[data_quality.Problem]:
     with world.session() as session:
         return data_quality.problems(
             session,
-            principal(world, "county_a_dm"),
+            world.principal("county_a_dm"),
             hospital_id=world.unit("funan"),
             form="patient",
             rule="stale",
@@ -218,10 +209,10 @@ def test_a_county_doctor_sees_only_their_hospitals_rows(world: World) -> None:
     Chart(world, "funan", "county_a_dm").add("patient", PATIENT | {"weight_kg": 400})
     Chart(world, "linquan", "linquan.dm").add("patient", PATIENT | {"weight_kg": 400})
     with world.session() as session:
-        rows = data_quality.summary(session, principal(world, "county_b_doctor"), today=TODAY)
+        rows = data_quality.summary(session, world.principal("county_b_doctor"), today=TODAY)
         assert {r.hospital_code for r in rows} == {"linquan"}
-        everyone = data_quality.summary(session, principal(world, "quality_officer"), today=TODAY)
+        everyone = data_quality.summary(session, world.principal("quality_officer"), today=TODAY)
         assert {r.hospital_code for r in everyone} >= {"funan", "linquan"}
-        assert data_quality.summary(session, principal(world, "commission_viewer"), today=TODAY) == []
+        assert data_quality.summary(session, world.principal("commission_viewer"), today=TODAY) == []
     assert _listed(world, "county_b_doctor", "funan", "patient", "out_of_range") == []
     assert len(_listed(world, "county_b_doctor", "linquan", "patient", "out_of_range")) == 1

@@ -26,7 +26,6 @@ from tests.registry.test_import import (
     RUN_HEADER,
     TODAY,
     csv_bytes,
-    principal,
 )
 
 SECRET = "extract-key-for-tests-0123456789"
@@ -49,7 +48,7 @@ def patient_rows(prefix: str, count: int) -> list[list[str]]:
 
 def seed(world: World, dm: str, hospital: str, prefix: str, supports: list[str]) -> list[list[str]]:
     """One patient, episode and run per support type, imported by the hospital's data manager."""
-    by = principal(world, dm)
+    by = world.principal(dm)
     patients = patient_rows(prefix, len(supports))
     episodes = [
         [p[0], "2025-03-02 08:30", "picu", "other_hospital", f"{NAMES[i % 3]}介绍的医院", "yes"]
@@ -91,13 +90,13 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
 
 def export(world: World, persona: str | None, form: str, fmt: str = "csv") -> bytes:
     with world.session() as session:
-        return exports.export_records(session, principal(world, persona) if persona else None, form, fmt)
+        return exports.export_records(session, world.principal(persona) if persona else None, form, fmt)
 
 
 def extract(world: World, persona: str, forms: list[str], **options: Any) -> dict[str, bytes]:
     with world.session() as session:
         return exports.deidentified_extract(
-            session, principal(world, persona), forms, secret=SECRET, **options
+            session, world.principal(persona), forms, secret=SECRET, **options
         )
 
 
@@ -153,7 +152,7 @@ def test_a_csv_export_imports_again(world: World) -> None:
     with world.session() as session:
         report = do_import_file(
             session,
-            principal(world, "county_a_dm"),
+            world.principal("county_a_dm"),
             csv_bytes(fields, moved),
             form="patient",
             org_unit_id=world.unit("funan"),

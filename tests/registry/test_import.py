@@ -15,14 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from lifenet.access import Forbidden, Principal
+from lifenet.access import Forbidden
 from lifenet.audit import AuditEntry
 from lifenet.cli import app as cli
-from lifenet.network import queries as network_queries
 from lifenet.registry import imports
 from lifenet.registry.imports import ImportRefused, do_import_file
 from lifenet.registry.models import RegistryPatient, RegistryRecord
-from tests.conftest import PERSONAS, World
+from tests.conftest import World
 
 TODAY = dt.date(2026, 1, 15)
 PATIENT_HEADER = ["network_id", "sex", "registration_date", "birth_date", "weight_kg", "height_cm"]
@@ -100,13 +99,6 @@ def planted(session: Session, form: str) -> list[RegistryRecord]:
     )
 
 
-def principal(world: World, persona: str) -> Principal:
-    with world.session() as session:
-        user = network_queries.user_by_username(session, PERSONAS.get(persona, persona))
-        assert user is not None
-        return network_queries.load_principal(session, user)
-
-
 def csv_bytes(header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -124,7 +116,7 @@ def counts(session: Session) -> tuple[int, int, int]:
 
 
 def run_import(world: World, data: bytes, form: str, persona: str = "county_a_dm", **options: Any) -> Any:
-    by = principal(world, persona)
+    by = world.principal(persona)
     with world.session() as session:
         return do_import_file(
             session, by, data, form=form, org_unit_id=world.unit("funan"), today=TODAY, **options
@@ -380,7 +372,7 @@ def test_a_clinician_may_not_import(world: World) -> None:
 
 def test_another_hospitals_episode_cannot_be_a_parent(world: World) -> None:
     seed_patients_and_episodes(world)
-    by = principal(world, "linquan.dm")
+    by = world.principal("linquan.dm")
     with world.session() as session, pytest.raises(ImportRefused) as caught:
         do_import_file(
             session,

@@ -5,24 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from lifenet.access import NotFound, Principal
+from lifenet.access import NotFound
 from lifenet.audit import AuditEntry
 from lifenet.lib.errors import Conflict, InvalidInput
-from lifenet.network import queries as network_queries
 from lifenet.registry import actions, queries
 from lifenet.registry.models import RegistryRecord
-from tests.conftest import PERSONAS, World
-
-
-def principal(world: World, persona: str) -> Principal:
-    with world.session() as session:
-        user = network_queries.user_by_username(session, PERSONAS.get(persona, persona))
-        assert user is not None
-        return network_queries.load_principal(session, user)
+from tests.conftest import World
 
 
 def _run(world: World, persona: str = "county_a_dm", hospital: str = "funan") -> RegistryRecord:
-    by = principal(world, persona)
+    by = world.principal(persona)
     with world.session() as session:
         patient = actions.do_register_patient(session, by, world.unit(hospital))
         return actions.do_create_record(
@@ -45,17 +37,17 @@ def test_a_network_id_is_a_readable_pseudonym() -> None:
 def test_a_county_doctor_cannot_read_other_county_records(world: World) -> None:
     record = _run(world, "county_a_dm", "funan")
     with world.session() as session:
-        assert queries.access_record(session, principal(world, "county_a_doctor"), record.id).id == record.id
+        assert queries.access_record(session, world.principal("county_a_doctor"), record.id).id == record.id
         with pytest.raises(NotFound):
-            queries.access_record(session, principal(world, "county_b_doctor"), record.id)
+            queries.access_record(session, world.principal("county_b_doctor"), record.id)
         with pytest.raises(NotFound):
-            queries.access_patient(session, principal(world, "commission_viewer"), record.patient_id)
-        assert queries.access_record(session, principal(world, "quality_officer"), record.id).id == record.id
+            queries.access_patient(session, world.principal("commission_viewer"), record.patient_id)
+        assert queries.access_record(session, world.principal("quality_officer"), record.id).id == record.id
 
 
 def test_a_change_to_a_saved_record_needs_a_reason_and_is_audited(world: World) -> None:
     record = _run(world)
-    by = principal(world, "county_a_dm")
+    by = world.principal("county_a_dm")
     with world.session() as session, pytest.raises(InvalidInput) as caught:
         actions.do_update_record(session, by, record.id, {"mode": "VA"}, expected_version=1, reason=" ")
     assert caught.value.errors[0].field == "reason"
@@ -76,7 +68,7 @@ def test_a_change_to_a_saved_record_needs_a_reason_and_is_audited(world: World) 
 
 def test_the_second_of_two_concurrent_saves_is_refused_not_silently_merged(world: World) -> None:
     record = _run(world)
-    alice, bob = principal(world, "county_a_dm"), principal(world, "county_a_doctor")
+    alice, bob = world.principal("county_a_dm"), world.principal("county_a_doctor")
     with world.session() as session:
         actions.do_update_record(
             session, alice, record.id, {"mode": "VA"}, expected_version=1, reason="alice"
@@ -91,7 +83,7 @@ def test_the_second_of_two_concurrent_saves_is_refused_not_silently_merged(world
 
 def test_a_locked_record_refuses_changes_until_unlocked_with_a_reason(world: World) -> None:
     record = _run(world)
-    dm, doctor = principal(world, "county_a_dm"), principal(world, "county_a_doctor")
+    dm, doctor = world.principal("county_a_dm"), world.principal("county_a_doctor")
     with world.session() as session:
         with pytest.raises(Exception, match="records.lock"):
             actions.do_set_record_lock(session, doctor, record.id, locked=True)

@@ -48,28 +48,28 @@ def do_register_patient(
     """Give a child the network-wide pseudonym, at the hospital registering them."""
     unit = network_queries.get_org_unit(session, org_unit_id)
     _require(by, Permission.WRITE_PATIENTS, unit)
-    chosen = network_id or new_network_id()
+    patient = _add_patient(session, by, unit, network_id or new_network_id())
+    session.commit()
+    return patient
+
+
+def _add_patient(session: Session, by: Principal | None, unit: OrgUnit, network_id: str) -> RegistryPatient:
+    """The new patient row and its audit entry, not yet committed."""
     if session.scalar(
-        select(func.count()).select_from(RegistryPatient).where(RegistryPatient.network_id == chosen)
+        select(func.count()).select_from(RegistryPatient).where(RegistryPatient.network_id == network_id)
     ):
         raise Conflict.one(
-            "network_id", "unique", N_("The network id %(id)s is already registered."), id=chosen
+            "network_id", "unique", N_("The network id %(id)s is already registered."), id=network_id
         )
     patient = RegistryPatient(
-        network_id=chosen, org_unit_id=unit.id, created_by_id=by.user_id if by else None
+        network_id=network_id, org_unit_id=unit.id, created_by_id=by.user_id if by else None
     )
     session.add(patient)
     session.flush()
+    after = {"network_id": network_id}
     audit.record(
-        session,
-        _actor(by),
-        "create",
-        "registry_patient",
-        patient.id,
-        after={"network_id": chosen},
-        org_unit_id=unit.id,
+        session, _actor(by), "create", "registry_patient", patient.id, after=after, org_unit_id=unit.id
     )
-    session.commit()
     return patient
 
 
@@ -345,26 +345,12 @@ def do_register_with_form(
     tz: str = "Asia/Shanghai",
 ) -> RegistryRecord:
     """Register a new patient and save their patient form, both or neither."""
-    network_id = new_network_id()
-    definition = load_dictionary().form("patient")
-    filled = {**values, "network_id": network_id}
-    _validated(definition, filled, confirmed=confirmed, context={}, tz=tz)
     unit = network_queries.get_org_unit(session, org_unit_id)
     _require(by, Permission.WRITE_PATIENTS, unit)
-    patient = RegistryPatient(
-        network_id=network_id, org_unit_id=unit.id, created_by_id=by.user_id if by else None
-    )
-    session.add(patient)
-    session.flush()
-    audit.record(
-        session,
-        _actor(by),
-        "create",
-        "registry_patient",
-        patient.id,
-        after={"network_id": network_id},
-        org_unit_id=unit.id,
-    )
+    network_id = new_network_id()
+    filled = {**values, "network_id": network_id}
+    _validated(load_dictionary().form("patient"), filled, confirmed=confirmed, context={}, tz=tz)
+    patient = _add_patient(session, by, unit, network_id)
     return do_save_form(
         session,
         by,

@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from lifenet.access import Permission
+from lifenet.access import Permission, Principal
 from lifenet.lib.errors import N_, InvalidInput
 from lifenet.registry import actions, exports, imports, queries, redcap
 from lifenet.registry.dictionary import load_dictionary
@@ -230,10 +230,15 @@ def export(
     format: str = Query("csv", pattern="^(csv|xlsx|parquet)$"),  # noqa: A002 - the query parameter's name
 ) -> Response:
     """The records of ``form`` you may export (your hospitals), as CSV, Excel or Parquet."""
-    me.principal.require_anywhere(Permission.EXPORT_DATA)
-    content = exports.export_records(db, me.principal, load_dictionary().form(form).name, format)
+    return export_response(db, me.principal, form, format)
+
+
+def export_response(db: Db, principal: Principal, form: str, fmt: str) -> Response:
+    """The export file of ``form`` as a download (also served by the export page)."""
+    principal.require_anywhere(Permission.EXPORT_DATA)
+    content = exports.export_records(db, principal, load_dictionary().form(form).name, fmt)
     return Response(
         content,
-        media_type=exports.media_type(format),
-        headers={"Content-Disposition": f'attachment; filename="lifenet-{form}.{format}"'},
+        media_type=exports.media_type(fmt),
+        headers={"Content-Disposition": f'attachment; filename="lifenet-{form}.{fmt}"'},
     )

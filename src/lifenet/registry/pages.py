@@ -15,6 +15,7 @@ from lifenet.lib.errors import N_, InvalidInput
 from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
 from lifenet.registry import actions, data_quality, exports, import_jobs, queries, validation
+from lifenet.registry import api as registry_api
 from lifenet.registry.dictionary import Dictionary, Field, Form, load_dictionary
 from lifenet.registry.models import RegistryRecord
 from lifenet.web import i18n
@@ -637,13 +638,7 @@ def export_download(
     form: str = Query(..., max_length=32),
     format: str = Query("csv", pattern="^(csv|xlsx|parquet)$"),  # noqa: A002 - the query parameter's name
 ) -> Response:
-    me.principal.require_anywhere(Permission.EXPORT_DATA)
-    content = exports.export_records(db, me.principal, load_dictionary().form(form).name, format)
-    return Response(
-        content,
-        media_type=exports.media_type(format),
-        headers={"Content-Disposition": f'attachment; filename="lifenet-{form}.{format}"'},
-    )
+    return registry_api.export_response(db, me.principal, form, format)
 
 
 @router.get("/registry/export/extract.zip")

@@ -108,6 +108,77 @@ def flag(value: str | pl.Expr, points: float) -> pl.Expr:
     return pl.when(expr.fill_null(False)).then(pl.lit(float(points))).otherwise(pl.lit(0.0))
 
 
+def choice_points(name: str, points: Mapping[str, float]) -> pl.Expr:
+    """Points of a choice input from its table; a missing choice scores 0 (choices are
+    validated before scoring, so every given code is in the table)."""
+    return pl.col(name).replace_strict(dict(points), default=0.0, return_dtype=pl.Float64).fill_null(0.0)
+
+
+def by_group(
+    value: str | pl.Expr, group_of: str, groups: Sequence[Band], tables: Sequence[Sequence[Band]]
+) -> pl.Expr:
+    """Points of ``value`` from the table of the group (an age band …) ``group_of`` falls in;
+    0 when either is missing."""
+    key = pl.col(group_of)
+    out: Any = pl.when(key.is_null()).then(pl.lit(0.0))
+    for group, table in zip(groups, tables, strict=True):
+        out = out.when(group.condition(key)).then(banded(value, table))
+    result: pl.Expr = out.otherwise(pl.lit(0.0))
+    return result
+
+
+RiskClass = tuple[str, float | None, float]
+"""A risk class: its name, the lowest total in it (None for the last), and a class figure
+(e.g. the observed survival of the derivation cohort)."""
+
+
+def risk_class(classes: Sequence[RiskClass]) -> pl.Expr:
+    """The class of the total: the first class whose lowest total it reaches."""
+    total = pl.col(TOTAL_COLUMN)
+    out: Any = pl
+    for name, lowest, _ in classes[:-1]:
+        out = out.when(total >= lowest).then(pl.lit(name))
+    result: pl.Expr = out.otherwise(pl.lit(classes[-1][0]))
+    return result
+
+
+def class_figure(classes: Sequence[RiskClass]) -> pl.Expr:
+    """The class figure (third element) of the total's class."""
+    figures = {name: value for name, _, value in classes}
+    return risk_class(classes).replace_strict(figures, return_dtype=pl.Float64)
+
+
+def number(
+    name: str,
+    en: str,
+    zh: str,
+    unit: str,
+    low: float,
+    high: float,
+    *,
+    required: bool = False,
+    help_en: str = "",
+    help_zh: str = "",
+) -> ScoreInput:
+    """A numeric input with its unit and plausible range."""
+    return ScoreInput(
+        name,
+        en,
+        zh,
+        unit=unit,
+        minimum=low,
+        maximum=high,
+        required=required,
+        help_en=help_en,
+        help_zh=help_zh,
+    )
+
+
+def yes_no(name: str, en: str, zh: str, help_en: str = "", help_zh: str = "") -> ScoreInput:
+    """A yes/no input (missing counts as no, see :func:`flag`)."""
+    return ScoreInput(name, en, zh, kind="boolean", help_en=help_en, help_zh=help_zh)
+
+
 def logistic(logit: pl.Expr) -> pl.Expr:
     """Probability from a logit: 1 / (1 + e^-logit)."""
     return 1.0 / (1.0 + (-logit).exp())
@@ -123,6 +194,18 @@ class Component:
     points: pl.Expr
     explain_en: str = ""
     explain_zh: str = ""
+
+
+def constant_component(value: float) -> Component:
+    """A model's constant term, shown as its own line so every result explains it."""
+    return Component(
+        "constant",
+        "Constant",
+        "常数项",
+        pl.lit(float(value)),
+        explain_en="Added to every patient's total.",
+        explain_zh="每位患者的总分均加上此常数。",
+    )
 
 
 @dataclass(frozen=True)

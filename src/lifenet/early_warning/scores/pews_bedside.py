@@ -11,12 +11,19 @@ inequalities (heart rate ">150" for 4 points at >4-12 years and "<50" for 2 poin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import polars as pl
 
-from lifenet.early_warning.scores.base import Band, Component, ScoreDefinition, ScoreInput, banded
+from lifenet.early_warning.scores.base import (
+    Band,
+    Component,
+    ScoreDefinition,
+    ScoreInput,
+    banded,
+    by_group,
+    choice_points,
+)
 
 AGE = "age_months"
 
@@ -80,19 +87,9 @@ RESPIRATORY_EFFORT = {"normal": 0.0, "mild": 1.0, "moderate": 2.0, "severe_or_ap
 OXYGEN_THERAPY = {"room_air": 0.0, "low": 2.0, "high": 4.0}
 
 
-def choice_points(name: str, points: Mapping[str, float]) -> pl.Expr:
-    """Points of a choice input; a missing choice scores 0."""
-    return pl.col(name).replace_strict(dict(points), default=0.0, return_dtype=pl.Float64).fill_null(0.0)
-
-
 def by_age_group(value: str, tables: Sequence[Sequence[Band]]) -> pl.Expr:
     """Points of ``value`` from the table of the patient's age group (0 when either is missing)."""
-    age = pl.col(AGE)
-    out: Any = pl.when(age.is_null()).then(pl.lit(0.0))
-    for group, table in zip(AGE_GROUPS, tables, strict=True):
-        out = out.when(group.condition(age)).then(banded(value, table))
-    result: pl.Expr = out.otherwise(pl.lit(0.0))
-    return result
+    return by_group(value, AGE, AGE_GROUPS, tables)
 
 
 def worst(*points: pl.Expr) -> pl.Expr:

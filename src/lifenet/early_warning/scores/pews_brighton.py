@@ -14,11 +14,17 @@ itself says only "above normal", and normal ranges differ between hospitals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import polars as pl
 
-from lifenet.early_warning.scores.base import Band, Component, ScoreDefinition, ScoreInput, banded, flag
+from lifenet.early_warning.scores.base import (
+    Band,
+    Component,
+    ScoreDefinition,
+    ScoreInput,
+    banded,
+    choice_points,
+    flag,
+)
 
 BEHAVIOUR = {"playing": 0.0, "sleeping": 1.0, "irritable": 2.0, "lethargic": 3.0}
 SKIN_COLOUR = {"pink": 0.0, "pale": 1.0, "grey": 2.0, "grey_mottled": 3.0}
@@ -40,11 +46,6 @@ BRADYPNOEA = (Band(5, None, 3),)
 # Oxygen: 30%+ or 3+ L/min 1; 40%+ or 6+ L/min 2; 50% or 8+ L/min 3.
 FIO2 = (Band(0.5, None, 3), Band(0.4, None, 2), Band(0.3, None, 1))
 OXYGEN_FLOW = (Band(8, None, 3), Band(6, None, 2), Band(3, None, 1))
-
-
-def choice_points(name: str, points: Mapping[str, float]) -> pl.Expr:
-    """Points of a choice input; a missing choice scores 0."""
-    return pl.col(name).replace_strict(dict(points), default=0.0, return_dtype=pl.Float64).fill_null(0.0)
 
 
 def beyond_normal(rate: str, limit: str, *, above: bool) -> pl.Expr:

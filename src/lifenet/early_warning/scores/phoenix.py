@@ -21,7 +21,15 @@ from typing import Any
 
 import polars as pl
 
-from lifenet.early_warning.scores.base import Band, Component, ScoreDefinition, ScoreInput, banded
+from lifenet.early_warning.scores.base import (
+    Band,
+    Component,
+    ScoreDefinition,
+    ScoreInput,
+    banded,
+    number,
+    yes_no,
+)
 
 AGE = "age_months"
 VASOACTIVES = ("dobutamine", "dopamine", "epinephrine", "milrinone", "norepinephrine", "vasopressin")
@@ -141,37 +149,8 @@ def _renal() -> pl.Expr:
 RENAL = _renal()
 
 
-def _number(
-    name: str,
-    en: str,
-    zh: str,
-    unit: str,
-    low: float,
-    high: float,
-    *,
-    required: bool = False,
-    help_en: str = "",
-    help_zh: str = "",
-) -> ScoreInput:
-    return ScoreInput(
-        name,
-        en,
-        zh,
-        unit=unit,
-        minimum=low,
-        maximum=high,
-        required=required,
-        help_en=help_en,
-        help_zh=help_zh,
-    )
-
-
-def _yes_no(name: str, en: str, zh: str, *, help_en: str = "", help_zh: str = "") -> ScoreInput:
-    return ScoreInput(name, en, zh, kind="boolean", help_en=help_en, help_zh=help_zh)
-
-
 INPUTS = (
-    _number(
+    number(
         AGE,
         "Age",
         "年龄",
@@ -182,7 +161,7 @@ INPUTS = (
         "Without age the MAP and creatinine items score 0.",
         help_zh="以月计，不校正早产；适用于18岁以下。缺少年龄时平均动脉压和肌酐项计0分。",
     ),
-    _number(
+    number(
         "fio2",
         "Inspired oxygen fraction (FiO2)",
         "吸入氧浓度（FiO2）",
@@ -192,8 +171,8 @@ INPUTS = (
         help_en="As a fraction: room air 0.21, pure oxygen 1.0.",
         help_zh="以小数填写：空气0.21，纯氧1.0。",
     ),
-    _number("pao2", "Arterial oxygen tension (PaO2)", "动脉血氧分压（PaO2）", "mmHg", 10, 700),
-    _number(
+    number("pao2", "Arterial oxygen tension (PaO2)", "动脉血氧分压（PaO2）", "mmHg", 10, 700),
+    number(
         "spo2",
         "Oxygen saturation (SpO2)",
         "经皮血氧饱和度（SpO2）",
@@ -203,8 +182,8 @@ INPUTS = (
         help_en="SpO2:FiO2 is computed only when SpO2 is 97% or less.",
         help_zh="仅当SpO2≤97%时计算SpO2/FiO2。",
     ),
-    _yes_no("invasive_ventilation", "Invasive mechanical ventilation", "有创机械通气"),
-    _yes_no(
+    yes_no("invasive_ventilation", "Invasive mechanical ventilation", "有创机械通气"),
+    yes_no(
         "respiratory_support",
         "Any respiratory support",
         "任何呼吸支持",
@@ -212,11 +191,11 @@ INPUTS = (
         help_zh="包括吸氧、高流量、无创或有创通气。",
     ),
     *(
-        _yes_no(drug, f"{drug.capitalize()} (any systemic dose)", f"{VASOACTIVE_ZH[drug]}（任何全身剂量）")
+        yes_no(drug, f"{drug.capitalize()} (any systemic dose)", f"{VASOACTIVE_ZH[drug]}（任何全身剂量）")
         for drug in VASOACTIVES
     ),
-    _number("lactate", "Lactate (arterial or venous)", "乳酸（动脉或静脉）", "mmol/L", 0, 40),
-    _number(
+    number("lactate", "Lactate (arterial or venous)", "乳酸（动脉或静脉）", "mmol/L", 0, 40),
+    number(
         "map",
         "Mean arterial pressure, measured",
         "平均动脉压（实测）",
@@ -226,17 +205,17 @@ INPUTS = (
         help_en="Preferred; otherwise it is computed as DBP + (SBP - DBP)/3.",
         help_zh="优先使用；缺失时按 舒张压+(收缩压-舒张压)/3 计算。",
     ),
-    _number("systolic_bp", "Systolic blood pressure", "收缩压", "mmHg", 5, 300),
-    _number("diastolic_bp", "Diastolic blood pressure", "舒张压", "mmHg", 5, 250),
-    _number("platelets", "Platelets", "血小板", "10^3/µL", 0, 2000),
-    _number("inr", "International normalised ratio (INR)", "国际标准化比值（INR）", "ratio", 0.5, 20),
-    _number("d_dimer", "D-dimer", "D-二聚体", "mg/L FEU", 0, 100),
-    _number("fibrinogen", "Fibrinogen", "纤维蛋白原", "mg/dL", 0, 2000),
+    number("systolic_bp", "Systolic blood pressure", "收缩压", "mmHg", 5, 300),
+    number("diastolic_bp", "Diastolic blood pressure", "舒张压", "mmHg", 5, 250),
+    number("platelets", "Platelets", "血小板", "10^3/µL", 0, 2000),
+    number("inr", "International normalised ratio (INR)", "国际标准化比值（INR）", "ratio", 0.5, 20),
+    number("d_dimer", "D-dimer", "D-二聚体", "mg/L FEU", 0, 100),
+    number("fibrinogen", "Fibrinogen", "纤维蛋白原", "mg/dL", 0, 2000),
     ScoreInput(
         "gcs", "Glasgow Coma Scale (total)", "格拉斯哥昏迷评分（总分）", kind="integer", minimum=3, maximum=15
     ),
-    _yes_no("pupils_bilaterally_fixed", "Bilaterally fixed pupils", "双侧瞳孔固定"),
-    _number(
+    yes_no("pupils_bilaterally_fixed", "Bilaterally fixed pupils", "双侧瞳孔固定"),
+    number(
         "glucose",
         "Blood glucose",
         "血糖",
@@ -246,7 +225,7 @@ INPUTS = (
         help_en="Phoenix-8 endocrine item; mg/dL (mmol/L x 18).",
         help_zh="Phoenix-8 内分泌项；mg/dL（mmol/L×18）。",
     ),
-    _number(
+    number(
         "anc",
         "Absolute neutrophil count",
         "中性粒细胞绝对计数",
@@ -256,7 +235,7 @@ INPUTS = (
         help_en="Phoenix-8 immunologic item; 0.5 = 500 cells/mm³.",
         help_zh="Phoenix-8 免疫项；0.5 即 500/mm³。",
     ),
-    _number(
+    number(
         "alc",
         "Absolute lymphocyte count",
         "淋巴细胞绝对计数",
@@ -266,7 +245,7 @@ INPUTS = (
         help_en="Phoenix-8 immunologic item; 1.0 = 1000 cells/mm³.",
         help_zh="Phoenix-8 免疫项；1.0 即 1000/mm³。",
     ),
-    _number(
+    number(
         "creatinine",
         "Creatinine",
         "肌酐",
@@ -276,7 +255,7 @@ INPUTS = (
         help_en="Phoenix-8 renal item; mg/dL (µmol/L ÷ 88.4).",
         help_zh="Phoenix-8 肾脏项；mg/dL（µmol/L÷88.4）。",
     ),
-    _number(
+    number(
         "bilirubin",
         "Total bilirubin",
         "总胆红素",
@@ -286,7 +265,7 @@ INPUTS = (
         help_en="Phoenix-8 hepatic item; mg/dL (µmol/L ÷ 17.1).",
         help_zh="Phoenix-8 肝脏项；mg/dL（µmol/L÷17.1）。",
     ),
-    _number(
+    number(
         "alt",
         "Alanine aminotransferase (ALT)",
         "丙氨酸氨基转移酶（ALT）",

@@ -25,6 +25,7 @@ from lifenet.early_warning.scores.base import (
     ScoreDefinition,
     ScoreInput,
     banded,
+    choice_points,
     flag,
     logistic,
 )
@@ -68,11 +69,6 @@ LIVER_DYSFUNCTION_POINTS = 18
 
 LOGIT_SLOPE = 0.1196
 LOGIT_INTERCEPT = -1.2769
-
-
-def _choice_points(name: str, table: dict[str, float]) -> pl.Expr:
-    """Points for a choice input from its table; 0 when missing (inputs are validated first)."""
-    return pl.col(name).replace_strict(table, default=None, return_dtype=pl.Float64).fill_null(0.0)
 
 
 def _pf_ratio() -> pl.Expr:
@@ -170,7 +166,7 @@ INPUTS = (
 )
 
 COMPONENTS = (
-    Component("ecmo_mode", "ECMO mode", "ECMO 模式", _choice_points("ecmo_mode", ECMO_MODE_POINTS)),
+    Component("ecmo_mode", "ECMO mode", "ECMO 模式", choice_points("ecmo_mode", ECMO_MODE_POINTS)),
     Component(
         "mechanical_ventilation",
         "Ventilation before ECMO > 14 days",
@@ -190,7 +186,7 @@ COMPONENTS = (
         "diagnosis",
         "Primary pulmonary diagnosis",
         "主要肺部诊断",
-        _choice_points("diagnosis", DIAGNOSIS_POINTS),
+        choice_points("diagnosis", DIAGNOSIS_POINTS),
     ),
     Component(
         "cardiac_arrest",

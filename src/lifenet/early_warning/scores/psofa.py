@@ -23,11 +23,19 @@ Readings taken where the published table leaves a choice (docs/scores/psofa.md e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import polars as pl
 
-from lifenet.early_warning.scores.base import Band, Component, ScoreDefinition, ScoreInput, banded
+from lifenet.early_warning.scores.base import (
+    Band,
+    Component,
+    ScoreDefinition,
+    ScoreInput,
+    banded,
+    by_group,
+    number,
+)
+from lifenet.early_warning.scores.sofa import vasoactive_points
 
 AGE = "age_months"
 
@@ -91,12 +99,7 @@ RESPIRATORY_SOURCE = (
 
 def by_age_group(value: str | pl.Expr, tables: Sequence[Sequence[Band]]) -> pl.Expr:
     """Points of ``value`` from the table of the patient's age group."""
-    age = pl.col(AGE)
-    out: Any = pl.when(age.is_null()).then(pl.lit(0.0))
-    for group, table in zip(AGE_GROUPS, tables, strict=True):
-        out = out.when(group.condition(age)).then(banded(value, table))
-    result: pl.Expr = out.otherwise(pl.lit(0.0))
-    return result
+    return by_group(value, AGE, AGE_GROUPS, tables)
 
 
 def ratio_points(ratio: pl.Expr, cuts: tuple[float, float, float, float]) -> pl.Expr:
@@ -125,56 +128,13 @@ def _respiratory() -> pl.Expr:
     )
 
 
-def _dose(name: str) -> pl.Expr:
-    return pl.col(name).fill_null(0.0)
-
-
-def _vasoactive_points() -> pl.Expr:
-    dopamine, dobutamine = _dose("dopamine"), _dose("dobutamine")
-    epinephrine, norepinephrine = _dose("epinephrine"), _dose("norepinephrine")
-    return (
-        pl.when((dopamine > 15) | (epinephrine > 0.1) | (norepinephrine > 0.1))
-        .then(pl.lit(4.0))
-        .when((dopamine > 5) | (epinephrine > 0) | (norepinephrine > 0))
-        .then(pl.lit(3.0))
-        .when((dopamine > 0) | (dobutamine > 0))
-        .then(pl.lit(2.0))
-        .otherwise(pl.lit(0.0))
-    )
-
-
 def _cardiovascular() -> pl.Expr:
     map_tables = [(Band(None, threshold, 1),) for threshold in MAP_THRESHOLD]
-    return pl.max_horizontal(by_age_group(MAP_USED, map_tables), _vasoactive_points())
-
-
-def _number(
-    name: str,
-    en: str,
-    zh: str,
-    unit: str,
-    low: float,
-    high: float,
-    *,
-    required: bool = False,
-    help_en: str = "",
-    help_zh: str = "",
-) -> ScoreInput:
-    return ScoreInput(
-        name,
-        en,
-        zh,
-        unit=unit,
-        minimum=low,
-        maximum=high,
-        required=required,
-        help_en=help_en,
-        help_zh=help_zh,
-    )
+    return pl.max_horizontal(by_age_group(MAP_USED, map_tables), vasoactive_points())
 
 
 def _dose_input(name: str, en: str, zh: str, high: float) -> ScoreInput:
-    return _number(
+    return number(
         name,
         en,
         zh,
@@ -187,7 +147,7 @@ def _dose_input(name: str, en: str, zh: str, high: float) -> ScoreInput:
 
 
 INPUTS = (
-    _number(
+    number(
         AGE,
         "Age",
         "年龄",
@@ -198,7 +158,7 @@ INPUTS = (
         help_en="Chooses the MAP and creatinine cut-offs (groups in completed months).",
         help_zh="用于选择平均动脉压和肌酐界值（按足月龄分组）。",
     ),
-    _number(
+    number(
         "pao2",
         "Arterial oxygen tension (PaO2)",
         "动脉血氧分压（PaO2）",
@@ -208,7 +168,7 @@ INPUTS = (
         help_en="Preferred over SpO2 when both are given.",
         help_zh="同时提供时优先于SpO2。",
     ),
-    _number(
+    number(
         "spo2",
         "Oxygen saturation (SpO2)",
         "经皮血氧饱和度（SpO2）",
@@ -218,7 +178,7 @@ INPUTS = (
         help_en="Used only without PaO2, and only when 97% or less.",
         help_zh="仅在无PaO2且SpO2≤97%时使用。",
     ),
-    _number(
+    number(
         "fio2",
         "Inspired oxygen fraction (FiO2)",
         "吸入氧浓度（FiO2）",
@@ -236,7 +196,7 @@ INPUTS = (
         help_en="Needed for 3 or 4 respiratory points.",
         help_zh="呼吸项计3或4分的前提。",
     ),
-    _number(
+    number(
         "map",
         "Mean arterial pressure, measured",
         "平均动脉压（实测）",
@@ -246,14 +206,14 @@ INPUTS = (
         help_en="Preferred; otherwise computed as DBP + (SBP - DBP)/3.",
         help_zh="优先使用；缺失时按 舒张压+(收缩压-舒张压)/3 计算。",
     ),
-    _number("systolic_bp", "Systolic blood pressure", "收缩压", "mmHg", 5, 300),
-    _number("diastolic_bp", "Diastolic blood pressure", "舒张压", "mmHg", 5, 250),
+    number("systolic_bp", "Systolic blood pressure", "收缩压", "mmHg", 5, 300),
+    number("diastolic_bp", "Diastolic blood pressure", "舒张压", "mmHg", 5, 250),
     _dose_input("dopamine", "Dopamine", "多巴胺", 50),
     _dose_input("dobutamine", "Dobutamine", "多巴酚丁胺", 50),
     _dose_input("epinephrine", "Epinephrine", "肾上腺素", 5),
     _dose_input("norepinephrine", "Norepinephrine", "去甲肾上腺素", 5),
-    _number("platelets", "Platelets", "血小板", "10^3/µL", 0, 2000),
-    _number(
+    number("platelets", "Platelets", "血小板", "10^3/µL", 0, 2000),
+    number(
         "bilirubin",
         "Total bilirubin",
         "总胆红素",
@@ -266,7 +226,7 @@ INPUTS = (
     ScoreInput(
         "gcs", "Glasgow Coma Scale (total)", "格拉斯哥昏迷评分（总分）", kind="integer", minimum=3, maximum=15
     ),
-    _number(
+    number(
         "creatinine",
         "Creatinine",
         "肌酐",

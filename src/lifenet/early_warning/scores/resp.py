@@ -17,18 +17,18 @@ the class survival is the extra ``risk_class_observed_survival``.
 
 from __future__ import annotations
 
-from typing import Any
-
-import polars as pl
-
 from lifenet.early_warning.scores.base import (
-    TOTAL_COLUMN,
     Band,
     Component,
     ScoreDefinition,
     ScoreInput,
     banded,
+    choice_points,
+    class_figure,
+    constant_component,
     flag,
+    risk_class,
+    yes_no,
 )
 
 # ----- point tables (the only copy) ---------------------------------------------------------
@@ -78,30 +78,6 @@ RISK_CLASSES: tuple[tuple[str, float | None, float], ...] = (
 )
 
 
-def _choice_points(name: str, table: dict[str, float]) -> pl.Expr:
-    """Points for a choice input from its table; 0 when missing (inputs are validated first)."""
-    return pl.col(name).replace_strict(table, default=None, return_dtype=pl.Float64).fill_null(0.0)
-
-
-def _risk_class() -> pl.Expr:
-    """Class name for the total: the first class whose lowest total it reaches."""
-    total = pl.col(TOTAL_COLUMN)
-    out: Any = pl
-    for name, lowest, _ in RISK_CLASSES[:-1]:
-        out = out.when(total >= lowest).then(pl.lit(name))
-    result: pl.Expr = out.otherwise(pl.lit(RISK_CLASSES[-1][0]))
-    return result
-
-
-def _class_survival() -> pl.Expr:
-    survival = {name: value for name, _, value in RISK_CLASSES}
-    return _risk_class().replace_strict(survival, return_dtype=pl.Float64)
-
-
-def _yes_no(name: str, en: str, zh: str, help_en: str = "", help_zh: str = "") -> ScoreInput:
-    return ScoreInput(name, en, zh, kind="boolean", help_en=help_en, help_zh=help_zh)
-
-
 INPUTS = (
     ScoreInput(
         "age_years",
@@ -114,7 +90,7 @@ INPUTS = (
         help_en="Adult score: ages under 18 are outside its population and are refused.",
         help_zh="成人评分:18 岁以下不在适用人群内,将被拒绝。",
     ),
-    _yes_no(
+    yes_no(
         "immunocompromised",
         "Immunocompromised",
         "免疫功能低下",
@@ -150,24 +126,24 @@ INPUTS = (
             "非呼吸系统或慢性呼吸系统疾病。"
         ),
     ),
-    _yes_no(
+    yes_no(
         "cns_dysfunction",
         "Central nervous system dysfunction",
         "中枢神经系统功能障碍",
         "Neurotrauma, stroke, encephalopathy, cerebral embolism, seizure or epilepsy.",
         "神经创伤、脑卒中、脑病、脑栓塞、癫痫发作或癫痫综合征。",
     ),
-    _yes_no(
+    yes_no(
         "non_pulmonary_infection",
         "Acute associated non-pulmonary infection",
         "急性合并肺外感染",
         "Bacterial, viral, parasitic or fungal infection not involving the lung.",
         "未累及肺部的细菌、病毒、寄生虫或真菌感染。",
     ),
-    _yes_no("neuromuscular_blockade", "Neuromuscular blockade before ECMO", "ECMO 前使用神经肌肉阻滞剂"),
-    _yes_no("nitric_oxide", "Inhaled nitric oxide before ECMO", "ECMO 前吸入一氧化氮"),
-    _yes_no("bicarbonate_infusion", "Bicarbonate infusion before ECMO", "ECMO 前输注碳酸氢钠"),
-    _yes_no("cardiac_arrest", "Cardiac arrest before ECMO", "ECMO 前心搏骤停"),
+    yes_no("neuromuscular_blockade", "Neuromuscular blockade before ECMO", "ECMO 前使用神经肌肉阻滞剂"),
+    yes_no("nitric_oxide", "Inhaled nitric oxide before ECMO", "ECMO 前吸入一氧化氮"),
+    yes_no("bicarbonate_infusion", "Bicarbonate infusion before ECMO", "ECMO 前输注碳酸氢钠"),
+    yes_no("cardiac_arrest", "Cardiac arrest before ECMO", "ECMO 前心搏骤停"),
     ScoreInput(
         "paco2",
         "Pre-ECMO PaCO2",
@@ -208,7 +184,7 @@ COMPONENTS = (
         "diagnosis",
         "Acute respiratory diagnosis",
         "急性呼吸系统诊断",
-        _choice_points("diagnosis", DIAGNOSIS_POINTS),
+        choice_points("diagnosis", DIAGNOSIS_POINTS),
     ),
     Component(
         "cns_dysfunction",
@@ -243,14 +219,7 @@ COMPONENTS = (
         "吸气峰压 ≥ 42 cmH2O",
         banded("peak_inspiratory_pressure", PIP_BANDS),
     ),
-    Component(
-        "constant",
-        "Constant",
-        "常数项",
-        pl.lit(float(CONSTANT)),
-        explain_en="Added to every patient's total.",
-        explain_zh="每位患者的总分均加上此常数。",
-    ),
+    constant_component(CONSTANT),
 )
 
 DEFINITION = ScoreDefinition(
@@ -277,8 +246,8 @@ DEFINITION = ScoreDefinition(
         "a missing PaCO2 or peak inspiratory pressure scores 0 (below the threshold)."
     ),
     extras={
-        "risk_class": _risk_class(),
-        "risk_class_observed_survival": _class_survival(),
+        "risk_class": risk_class(RISK_CLASSES),
+        "risk_class_observed_survival": class_figure(RISK_CLASSES),
     },
     notes=(
         "Higher totals mean better survival. risk_class_observed_survival is the observed in-hospital "

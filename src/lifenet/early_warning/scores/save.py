@@ -23,18 +23,17 @@ not a probability equation, so there is no ``predicted_mortality``; the class su
 
 from __future__ import annotations
 
-from typing import Any
-
-import polars as pl
-
 from lifenet.early_warning.scores.base import (
-    TOTAL_COLUMN,
     Band,
     Component,
     ScoreDefinition,
     ScoreInput,
     banded,
+    class_figure,
+    constant_component,
     flag,
+    risk_class,
+    yes_no,
 )
 
 # ----- point tables (the only copy) ---------------------------------------------------------
@@ -88,25 +87,6 @@ RISK_CLASSES: tuple[tuple[str, float | None, float], ...] = (
 )
 
 
-def _risk_class() -> pl.Expr:
-    """Class name for the total: the first class whose lowest total it reaches."""
-    total = pl.col(TOTAL_COLUMN)
-    out: Any = pl
-    for name, lowest, _ in RISK_CLASSES[:-1]:
-        out = out.when(total >= lowest).then(pl.lit(name))
-    result: pl.Expr = out.otherwise(pl.lit(RISK_CLASSES[-1][0]))
-    return result
-
-
-def _class_survival() -> pl.Expr:
-    survival = {name: value for name, _, value in RISK_CLASSES}
-    return _risk_class().replace_strict(survival, return_dtype=pl.Float64)
-
-
-def _yes_no(name: str, en: str, zh: str, help_en: str = "", help_zh: str = "") -> ScoreInput:
-    return ScoreInput(name, en, zh, kind="boolean", help_en=help_en, help_zh=help_zh)
-
-
 WORST_6H_EN = "Worst value in the 6 hours before cannulation."
 WORST_6H_ZH = "插管前 6 小时内的最差值。"
 
@@ -131,36 +111,36 @@ INPUTS = (
         maximum=350,
         required=True,
     ),
-    _yes_no("myocarditis", "Acute myocarditis", "急性心肌炎"),
-    _yes_no(
+    yes_no("myocarditis", "Acute myocarditis", "急性心肌炎"),
+    yes_no(
         "refractory_vt_vf",
         "Refractory VT/VF",
         "难治性室性心动过速/心室颤动",
     ),
-    _yes_no("heart_lung_transplant", "Post heart or lung transplantation", "心脏或肺移植术后"),
-    _yes_no("congenital_heart_disease", "Congenital heart disease", "先天性心脏病"),
-    _yes_no(
+    yes_no("heart_lung_transplant", "Post heart or lung transplantation", "心脏或肺移植术后"),
+    yes_no("congenital_heart_disease", "Congenital heart disease", "先天性心脏病"),
+    yes_no(
         "acute_renal_failure",
         "Pre-ECMO acute renal failure",
         "ECMO 前急性肾衰竭",
         "Acute renal insufficiency, e.g. creatinine > 1.5 mg/dL (132.6 µmol/L), with or without RRT.",
         "急性肾功能不全,如肌酐 > 1.5 mg/dL(132.6 µmol/L),无论是否行肾脏替代治疗。",
     ),
-    _yes_no(
+    yes_no(
         "chronic_renal_failure",
         "Chronic renal failure",
         "慢性肾衰竭",
         "Kidney damage or GFR < 60 mL/min/1.73 m² for 3 months or more.",
         "肾脏损伤或 GFR < 60 mL/min/1.73 m² 持续 ≥ 3 个月。",
     ),
-    _yes_no(
+    yes_no(
         "liver_failure",
         "Pre-ECMO liver failure",
         "ECMO 前肝衰竭",
         "Bilirubin ≥ 33 µmol/L (1.9 mg/dL) or ALT or AST > 70 U/L.",
         "胆红素 ≥ 33 µmol/L(1.9 mg/dL)或 ALT/AST > 70 U/L。",
     ),
-    _yes_no(
+    yes_no(
         "cns_dysfunction",
         "Pre-ECMO CNS dysfunction",
         "ECMO 前中枢神经系统功能障碍",
@@ -188,7 +168,7 @@ INPUTS = (
         help_en="20 cmH2O or less scores +3; leave empty if not ventilated (scores 0).",
         help_zh="≤ 20 cmH2O 计 +3 分;未行机械通气则留空(计 0 分)。",
     ),
-    _yes_no("cardiac_arrest", "Pre-ECMO cardiac arrest", "ECMO 前心搏骤停"),
+    yes_no("cardiac_arrest", "Pre-ECMO cardiac arrest", "ECMO 前心搏骤停"),
     ScoreInput(
         "diastolic_bp",
         "Pre-ECMO diastolic blood pressure",
@@ -288,14 +268,7 @@ COMPONENTS = (
         banded("pulse_pressure", PULSE_PRESSURE_BANDS),
     ),
     Component("hco3", "HCO3 <= 15 mmol/L", "碳酸氢根 ≤ 15 mmol/L", banded("hco3", HCO3_BANDS)),
-    Component(
-        "constant",
-        "Constant",
-        "常数项",
-        pl.lit(float(CONSTANT)),
-        explain_en="Added to every patient's total.",
-        explain_zh="每位患者的总分均加上此常数。",
-    ),
+    constant_component(CONSTANT),
 )
 
 DEFINITION = ScoreDefinition(
@@ -322,8 +295,8 @@ DEFINITION = ScoreDefinition(
         "peak inspiratory pressure, diastolic pressure, pulse pressure or HCO3 scores 0."
     ),
     extras={
-        "risk_class": _risk_class(),
-        "risk_class_observed_survival": _class_survival(),
+        "risk_class": risk_class(RISK_CLASSES),
+        "risk_class_observed_survival": class_figure(RISK_CLASSES),
     },
     notes=(
         "Higher totals mean better survival. The total includes the constant -6. "

@@ -76,7 +76,8 @@ def _dose(name: str) -> pl.Expr:
     return pl.col(name).fill_null(0.0)
 
 
-def _cardiovascular() -> pl.Expr:
+def vasoactive_points() -> pl.Expr:
+    """SOFA's vasoactive rule (µg/kg/min), also pSOFA's: 4, 3 or 2 points, else 0."""
     dopamine, dobutamine = _dose("dopamine"), _dose("dobutamine")
     epinephrine, norepinephrine = _dose("epinephrine"), _dose("norepinephrine")
     return (
@@ -86,10 +87,13 @@ def _cardiovascular() -> pl.Expr:
         .then(pl.lit(3.0))
         .when((dopamine > 0) | (dobutamine > 0))
         .then(pl.lit(2.0))
-        .when(pl.col("map") < MAP_BELOW)
-        .then(pl.lit(1.0))
         .otherwise(pl.lit(0.0))
     )
+
+
+def _cardiovascular() -> pl.Expr:
+    low_map = pl.when(pl.col("map") < MAP_BELOW).then(pl.lit(1.0)).otherwise(pl.lit(0.0))
+    return pl.max_horizontal(vasoactive_points(), low_map)
 
 
 def _renal() -> pl.Expr:
