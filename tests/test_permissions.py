@@ -133,6 +133,15 @@ def _funan_query(world: World, persona: str, state: str = "open") -> dict[str, A
     return case | {"query_id": query.id}
 
 
+def _network_id(world: World, patient_id: int) -> str:
+    from lifenet.registry.models import RegistryPatient
+
+    with world.session() as session:
+        patient = session.get(RegistryPatient, patient_id)
+        assert patient is not None
+        return patient.network_id
+
+
 def _answered_query(world: World, persona: str) -> dict[str, Any]:
     return _funan_query(world, persona, "answered")
 
@@ -339,6 +348,14 @@ PAGES: dict[tuple[str, str], Case] = {
         _answered_query,
         expect=only(303, who=("quality_officer",), anon=303, other=404) | {w: 403 for w in FUNAN_WRITERS},
     ),
+    ("GET", "/registry/transfers/new"): Case(expect={"*": 422, ANON: 303}),  # 422: no network id given
+    ("POST", "/registry/transfers/new"): Case(
+        body=lambda w, p, a: (
+            factories.EPISODE | {"network_id": "LN-0000000000", "org_unit_id": str(w.unit("funan"))}
+        ),
+        # An unknown network id is a 422 naming the field; another hospital's unit is a 403.
+        expect=only(422, who=FUNAN_WRITERS, anon=303) | {"county_b_doctor": 403},
+    ),
     ("GET", "/registry/import"): Case(expect=only(200, who=("county_a_dm",), anon=303)),
     ("POST", "/registry/import"): Case(
         body=_upload,
@@ -465,6 +482,16 @@ API |= {
         | {"hub_expert": 403, "county_a_doctor": 403, "quality_officer": 403},
     ),
     ("GET", f"{RG}/queries"): Case(expect=only(200, who=ANY_READERS, anon=401)),
+    ("POST", f"{RG}/transfers"): Case(
+        _funan_case,
+        body=lambda w, p, a: {
+            "network_id": _network_id(w, a["patient_id"]),
+            "org_unit_id": w.unit("linquan"),
+            "values": factories.EPISODE
+            | {"referral_source": "other_hospital", "referring_hospital": "Funan"},
+        },
+        expect=only(201, who=("county_b_doctor",), anon=401),
+    ),
     ("POST", f"{RG}/imports"): Case(expect={"*": 422, ANON: 401}),  # 422: no form, hospital or file
     ("GET", f"{RG}/export"): Case(expect={"*": 422, ANON: 401}),  # 422: no form named
     ("POST", f"{RG}/records/{{record_id}}/queries"): Case(

@@ -253,10 +253,10 @@ def test_a_duplicated_row_is_refused_naming_both_rows(world: World) -> None:
     assert (4, "duplicate", "Row 4 repeats row 1.") in found
 
 
-def test_a_second_record_for_the_same_parent_is_refused(world: World) -> None:
+def test_the_same_admission_imported_twice_is_refused(world: World) -> None:
     seed_patients_and_episodes(world)
     report = refused(world, csv_bytes(EPISODE_HEADER, EPISODES[:1]), "episode")
-    assert report.issues.select("row", "rule").rows() == [(1, "single")]
+    assert report.issues.select("row", "field", "rule").rows() == [(1, "admission_datetime", "unique")]
 
 
 def test_a_run_number_is_unique_per_child(world: World) -> None:

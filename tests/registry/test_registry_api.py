@@ -157,3 +157,42 @@ def test_the_dictionary_is_served_as_json_and_as_a_redcap_csv(world: World) -> N
     csv = client.get(f"{R}/dictionary/redcap.csv")
     assert csv.status_code == 200
     assert csv.text.startswith('"Variable / Field Name"') or csv.text.startswith("Variable / Field Name")
+
+
+def test_a_transferred_child_keeps_one_id_and_the_hospitals_share_only_the_transfer(world: World) -> None:
+    funan = world.api_client("county_a_dm")
+    case = full_case(funan, world)
+    network_id = funan.get(f"{R}/patients/{case['patient']}").json()["network_id"]
+    hub = world.api_client("hub.doctor")
+    admitted = hub.post(
+        f"{R}/transfers",
+        json={
+            "network_id": network_id,
+            "org_unit_id": world.unit("hub"),
+            "values": factories.EPISODE
+            | {
+                "admission_datetime": "2025-03-06 10:00",
+                "referral_source": "other_hospital",
+                "referring_hospital": "Funan County People's Hospital",
+                "transferred_on_ecls": "yes",
+            },
+        },
+    )
+    assert admitted.status_code == 201, admitted.text
+    seen_by_hub = {r["form"] for r in hub.get(f"{R}/patients/{case['patient']}").json()["records"]}
+    assert seen_by_hub == {"patient", "episode"}  # the shared patient form and its own episode
+    assert hub.get(f"{R}/records/{case['run']}").status_code == 404  # Funan's run stays Funan's
+    seen_by_funan = [r for r in funan.get(f"{R}/patients/{case['patient']}").json()["records"]]
+    assert admitted.json()["id"] in [r["id"] for r in seen_by_funan]  # the transfer episode
+    assert len({r["patient_id"] for r in seen_by_funan}) == 1
+    other = world.api_client("county_b_doctor")
+    assert other.get(f"{R}/patients/{case['patient']}").status_code == 404
+
+
+def test_admitting_an_unknown_network_id_names_the_field(world: World) -> None:
+    answer = world.api_client("hub.doctor").post(
+        f"{R}/transfers",
+        json={"network_id": "LN-0000000000", "org_unit_id": world.unit("hub"), "values": factories.EPISODE},
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["field"] == "network_id"

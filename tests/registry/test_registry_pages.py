@@ -96,3 +96,19 @@ def test_the_data_quality_page_counts_problems_per_hospital_and_form(world: Worl
     assert page.status_code == 200
     assert 'data-testid="dq-summary"' in page.text
     assert "Funan" in page.text or "阜南" in page.text
+
+
+def test_the_hub_admits_a_transferred_child_on_the_page(world: World) -> None:
+    case = full_case(world.api_client("county_a_dm"), world)
+    network_id = world.api_client("county_a_dm").get(f"{R}/patients/{case['patient']}").json()["network_id"]
+    client, csrf = world.page_client("hub.doctor")
+    form = client.get("/registry/transfers/new", params={"network_id": network_id})
+    assert form.status_code == 200 and network_id in form.text
+    values = factories.EPISODE | {"referral_source": "other_hospital", "referring_hospital": "Funan"}
+    saved = client.post(
+        "/registry/transfers/new",
+        data={"csrf_token": csrf, "network_id": network_id, "org_unit_id": str(world.unit("hub"))} | values,
+    )
+    assert saved.status_code == 303, saved.text
+    page = client.get(saved.headers["location"])
+    assert network_id in page.text and page.text.count('data-testid="record-episode"') == 1

@@ -23,7 +23,7 @@ from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
 from lifenet.registry import validation
 from lifenet.registry.dictionary import Form, load_dictionary
-from lifenet.registry.models import DataQuery, RegistryPatient, RegistryRecord
+from lifenet.registry.models import DataQuery, RecordShare, RegistryPatient, RegistryRecord
 
 # Crockford's base-32 alphabet: no I, L, O or U to misread when a pseudonym is read aloud.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -361,6 +361,71 @@ def do_register_with_form(
         confirmed=confirmed,
         tz=tz,
     )
+
+
+def do_admit_transfer(
+    session: Session,
+    by: Principal | None,
+    *,
+    network_id: str,
+    org_unit_id: int,
+    values: Mapping[str, Any],
+    confirmed: Collection[str] = (),
+    tz: str = "Asia/Shanghai",
+) -> RegistryRecord:
+    """A child already registered at another network hospital is admitted here.
+
+    The child keeps their network id: the new episode hangs under their one patient form.
+    Both hospitals then see the shared part — this hospital the patient form, the registering
+    hospital this transfer episode — and each sees only its own part otherwise.
+    """
+    unit = network_queries.get_org_unit(session, org_unit_id)
+    _require(by, Permission.WRITE_PATIENTS, unit)
+    patient = session.scalars(
+        select(RegistryPatient).where(RegistryPatient.network_id == network_id.strip().upper())
+    ).first()
+    top = None
+    if patient is not None:
+        top = session.scalars(
+            select(RegistryRecord).where(
+                RegistryRecord.patient_id == patient.id, RegistryRecord.form == "patient"
+            )
+        ).first()
+    if patient is None or top is None:
+        raise InvalidInput.one(
+            "network_id", "unknown", N_("No child with the network id %(id)s is registered."), id=network_id
+        )
+    episode = do_save_form(
+        session,
+        by,
+        patient_id=patient.id,
+        form="episode",
+        org_unit_id=unit.id,
+        values=values,
+        parent_id=top.id,
+        confirmed=confirmed,
+        tz=tz,
+    )
+    here = network_queries.hospital_of(session, unit) or unit
+    registering = network_queries.get_org_unit(session, patient.org_unit_id)
+    there = network_queries.hospital_of(session, registering) or registering
+    if here.id != there.id:
+        _share(session, top.id, here.id)
+        _share(session, episode.id, there.id)
+        after = {"network_id": patient.network_id, "episode_id": episode.id, "shared_with": there.code}
+        audit.record(
+            session, _actor(by), "share", "registry_patient", patient.id, after=after, org_unit_id=here.id
+        )
+        session.commit()
+    return episode
+
+
+def _share(session: Session, record_id: int, org_unit_id: int) -> None:
+    exists = select(func.count()).where(
+        RecordShare.record_id == record_id, RecordShare.org_unit_id == org_unit_id
+    )
+    if not session.scalar(exists.select_from(RecordShare)):
+        session.add(RecordShare(record_id=record_id, org_unit_id=org_unit_id))
 
 
 def do_edit_form(

@@ -24,6 +24,7 @@ from lifenet.registry.schemas import (
     RecordCreate,
     RecordOut,
     RecordUpdate,
+    TransferAdmit,
 )
 from lifenet.web.deps import CurrentApiUser, Db, get_settings
 
@@ -111,6 +112,22 @@ def create_record(data: RecordCreate, request: Request, me: CurrentApiUser, db: 
         tz=get_settings(request).timezone,
     )
     return RecordOut.model_validate(record)
+
+
+@router.post("/transfers", status_code=201)
+def admit_transfer(data: TransferAdmit, request: Request, me: CurrentApiUser, db: Db) -> RecordOut:
+    """Admit a child registered at another network hospital: a new episode under their one
+    patient form; the two hospitals then share the patient form and this episode."""
+    episode = actions.do_admit_transfer(
+        db,
+        me.principal,
+        network_id=data.network_id,
+        org_unit_id=data.org_unit_id,
+        values=data.values,
+        confirmed=data.confirm,
+        tz=get_settings(request).timezone,
+    )
+    return RecordOut.model_validate(episode)
 
 
 @router.get("/records/{record_id}")

@@ -69,8 +69,8 @@ PARENT_KEYS: dict[str, tuple[str, ...]] = {
     "episode": ("admission_datetime",),
     "ecls_run": ("run_number",),
 }
-# Fields unique per patient among records of the form (a child's run numbers).
-UNIQUE_PER_PATIENT: dict[str, str] = {"ecls_run": "run_number"}
+# Fields unique per patient among records of the form: they are the natural keys of children.
+UNIQUE_PER_PATIENT: dict[str, str] = {"episode": "admission_datetime", "ecls_run": "run_number"}
 REDCAP_IGNORED = (
     "redcap_event_name",
     "redcap_repeat_instrument",

@@ -125,3 +125,16 @@ class ImportJob(Base):
     report_csv: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class RecordShare(Base):
+    """A record another hospital may read: a transferred child's shared patient form and
+    transfer episode. Everything else stays with the hospital that holds it."""
+
+    __tablename__ = "registry_record_share"
+    __table_args__ = (UniqueConstraint("record_id", "org_unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("registry_record.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

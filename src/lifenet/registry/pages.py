@@ -236,6 +236,67 @@ def register_patient(request: Request, me: CurrentPageUser, db: Db, posted: Mult
     return _redirect(f"/registry/patients/{record.patient_id}?saved=1")
 
 
+# ----- admitting a child transferred from another network hospital ---------------------------
+
+
+def _transfer_page(
+    request: Request,
+    me: PageUser,
+    db: Db,
+    network_id: str,
+    values: dict[str, Any],
+    errors: InvalidInput | None = None,
+) -> Response:
+    form = load_dictionary().form("episode")
+    return _form_page(
+        request,
+        me,
+        form=form,
+        action="/registry/transfers/new",
+        title=f"{form.label_zh if me.language.startswith('zh') else form.label_en} · {network_id}",
+        values=values,
+        shown=_shown(form, values, tz=_tz(request), context={}),
+        errors=errors,
+        units=[u for u in _writable_units(db, me) if u.kind == "hospital"],
+        crumbs=[REGISTRY],
+        extra={"network_id": network_id},
+    )
+
+
+@router.get("/registry/transfers/new", response_class=HTMLResponse)
+def new_transfer_form(
+    request: Request, me: CurrentPageUser, db: Db, network_id: str = Query(..., max_length=32)
+) -> Response:
+    me.principal.require_anywhere(Permission.WRITE_PATIENTS)
+    values = {"referral_source": "other_hospital"}
+    return _transfer_page(request, me, db, network_id.strip().upper(), values)
+
+
+@router.post("/registry/transfers/new", dependencies=[CsrfChecked])
+def admit_transfer(request: Request, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
+    me.principal.require_anywhere(Permission.WRITE_PATIENTS)
+    form = load_dictionary().form("episode")
+    values = _raw_values(form, posted)
+    network_id = (posted.get("network_id") or [""])[-1]
+    unit_text = (posted.get("org_unit_id") or [""])[-1]
+    try:
+        if not unit_text.isdigit():
+            raise InvalidInput.one("org_unit_id", "required", N_("Choose the hospital."))
+        episode = actions.do_admit_transfer(
+            db,
+            me.principal,
+            network_id=network_id,
+            org_unit_id=int(unit_text),
+            values=values,
+            confirmed=posted.get("confirm", []),
+            tz=_tz(request),
+        )
+    except InvalidInput as exc:
+        db.rollback()
+        return _transfer_page(request, me, db, network_id, values | {"org_unit_id": unit_text}, exc)
+    return _redirect(f"/registry/patients/{episode.patient_id}?saved=1")
+
+
 # ----- one patient --------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lifenet.access import NotFound, Permission, Principal
 from lifenet.network.models import OrgUnit
-from lifenet.registry.models import DataQuery, RegistryPatient, RegistryRecord
+from lifenet.registry.models import DataQuery, RecordShare, RegistryPatient, RegistryRecord
 
 
 def _visible(principal: Principal) -> list[object]:
@@ -19,9 +19,23 @@ def _visible(principal: Principal) -> list[object]:
     return [OrgUnit.path.startswith(p) for p in principal.scope_paths(Permission.READ_PATIENTS)]
 
 
+def _record_visible(principal: Principal) -> list[object]:
+    """SQL conditions on a record joined to its org unit: the user's own scope, or a record
+    shared with a hospital in it (a transferred child's patient form and transfer episode)."""
+    conditions = _visible(principal)
+    if not conditions:
+        return []
+    shared = (
+        select(RecordShare.record_id)
+        .join(OrgUnit, OrgUnit.id == RecordShare.org_unit_id)
+        .where(or_(*conditions))  # type: ignore[arg-type]
+    )
+    return [*conditions, RegistryRecord.id.in_(shared)]
+
+
 def access_record(session: Session, principal: Principal, record_id: int) -> RegistryRecord:
     """A record the user may read; 404 (not 403) otherwise, so existence does not leak."""
-    conditions = _visible(principal)
+    conditions = _record_visible(principal)
     if not conditions:
         raise NotFound("record", record_id)
     record = session.scalars(
@@ -46,7 +60,7 @@ def access_patient(session: Session, principal: Principal, patient_id: int) -> R
 
 def visible_records(session: Session, principal: Principal, patient_id: int) -> Sequence[RegistryRecord]:
     """The patient's records the user may read; another hospital's part stays hidden."""
-    conditions = _visible(principal)
+    conditions = _record_visible(principal)
     if not conditions:
         return []
     return session.scalars(
@@ -81,7 +95,7 @@ def visible_patients(
     ``search`` matches the start of the network id (case-insensitive); counts cover only the
     records the user may read.
     """
-    conditions = _visible(principal)
+    conditions = _record_visible(principal)
     if not conditions:
         return []
     runs = func.sum(case((RegistryRecord.form == "ecls_run", 1), else_=0))

@@ -101,3 +101,12 @@ class QueryOut(BaseModel):
     raised_at: dt.datetime
     answered_at: dt.datetime | None
     closed_at: dt.datetime | None
+
+
+class TransferAdmit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    network_id: str = Field(max_length=32, description="The child's network id, from the referring hospital.")
+    org_unit_id: int = Field(description="The admitting hospital (or one of its units).")
+    values: dict[str, Any] = Field(description="The episode form of this admission.")
+    confirm: list[str] = Field(default_factory=list, description=CONFIRM_HELP)

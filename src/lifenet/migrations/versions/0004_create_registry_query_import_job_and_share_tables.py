@@ -1,4 +1,4 @@
-"""create registry query and import job tables
+"""create registry query, import job and record share tables
 
 Revision ID: 0004_registry_queries
 Revises: 0003_registry
@@ -89,8 +89,34 @@ def upgrade() -> None:
             batch_op.f("ix_registry_import_job_created_by_id"), ["created_by_id"], unique=False
         )
 
+    op.create_table(
+        "registry_record_share",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("org_unit_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_unit.id"], name=op.f("fk_registry_record_share_org_unit_id_org_unit")
+        ),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["registry_record.id"],
+            name=op.f("fk_registry_record_share_record_id_registry_record"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_record_share")),
+        sa.UniqueConstraint(
+            "record_id", "org_unit_id", name=op.f("uq_registry_record_share_record_id_org_unit_id")
+        ),
+    )
+    with op.batch_alter_table("registry_record_share", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_registry_record_share_org_unit_id"), ["org_unit_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_registry_record_share_record_id"), ["record_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("registry_record_share")
     op.drop_table("registry_import_job")
     with op.batch_alter_table("registry_query", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registry_query_state"))
