@@ -28,7 +28,7 @@ import polars as pl
 
 from lifenet.early_warning.batch import BatchResult, DerivedParameter, score_observations
 from lifenet.early_warning.files import InputFileError, Scored
-from lifenet.early_warning.scores.base import ScoreDefinition, ScoreInput
+from lifenet.early_warning.scores.base import TOTAL_COLUMN, ScoreDefinition, ScoreInput
 from lifenet.early_warning.scores.saps1 import DEFINITION as SAPS1
 from lifenet.early_warning.scores.sofa import DEFINITION as SOFA
 from lifenet.lib.roc import AucComparison, AucResult, auroc, compare_auroc
@@ -76,8 +76,9 @@ class Conventions:
     window_start: Literal["zero", "first"] = "zero"
     """``zero``: the window starts at ICU admission (00:00); ``first``: at the patient's first
     observation of a variable the score reads."""
-    window_closed: Literal["left", "both"] = "both"
-    """Whether an observation at exactly 24:00 belongs to the first day."""
+    window_closed: Literal["left", "both"] = "left"
+    """``left``: the first day is [00:00, 24:00) — a value charted at exactly 24:00 opens the
+    second day; ``both`` counts it in the first too."""
     bun_mg_dl_per_urea_mmol: float = 2.8
     """BUN mg/dL ÷ 2.8 → urea mmol/L (two nitrogens of 14 g/mol per urea molecule)."""
     glucose_mg_dl_per_mmol: float = 18.0
@@ -100,6 +101,12 @@ class Conventions:
     age_offset_years: float = 0.5
     """The sets give age in completed years (a floored number); the score's bands ("≤ 45",
     "> 75") apply to the exact age, best estimated by the middle of the year."""
+    missing_respiratory_rate: Literal["normal", "cohort_median"] = "cohort_median"
+    """SAPS-I, a stay neither ventilated nor with any respiratory rate charted on the first
+    day (about one in ten: the extract dropped the rate the source chart had). ``normal``
+    scores 0, the published missing rule; ``cohort_median`` gives the median respiration
+    points of the set's non-ventilated stays whose rate was charted — computed from the data
+    in hand, not fitted to the organizers' scores."""
     support_from_fio2: bool = True
     """SOFA only: a charted FiO2 also counts as respiratory support (FiO2 is charted from
     the ventilator or non-invasive device; MechVent alone misses many supported patients)."""
@@ -324,7 +331,31 @@ def _score(
 def score_saps1(data: PhysioNetSet, conventions: Conventions | None = None) -> BatchResult:
     conventions = conventions or Conventions()
     observations, descriptors = saps1_inputs(data, conventions)
-    return _score(SAPS1, observations, descriptors, conventions)
+    result = _score(SAPS1, observations, descriptors, conventions)
+    if conventions.missing_respiratory_rate == "normal":
+        return result
+    return BatchResult(_respiration_from_cohort(result.scored), result.dropped)
+
+
+def _respiration_from_cohort(scored: pl.DataFrame) -> pl.DataFrame:
+    """Unventilated stays without a charted rate: the median respiration points of the
+    unventilated stays with one (see ``Conventions.missing_respiratory_rate``)."""
+    unventilated = ~pl.col("ventilated").fill_null(False)
+    charted = scored.filter(unventilated & pl.col("respiratory_rate").is_not_null())
+    if charted.height == 0:
+        return scored
+    median = float(charted["respiration_points"].median())  # type: ignore[arg-type]
+    missing = unventilated & pl.col("respiratory_rate").is_null() & pl.col("respiration_points").is_not_null()
+    return scored.with_columns(
+        pl.when(missing)
+        .then(pl.col(TOTAL_COLUMN) - pl.col("respiration_points") + median)
+        .otherwise(pl.col(TOTAL_COLUMN))
+        .alias(TOTAL_COLUMN),
+        pl.when(missing)
+        .then(pl.lit(median))
+        .otherwise(pl.col("respiration_points"))
+        .alias("respiration_points"),
+    )
 
 
 def score_sofa(data: PhysioNetSet, conventions: Conventions | None = None) -> BatchResult:
