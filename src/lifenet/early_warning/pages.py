@@ -114,6 +114,7 @@ def patient_scores(request: Request, patient_id: int, me: CurrentPageUser, db: D
                 "ecls_run": run.values,
                 "pre_ecls": next((r.values for r in siblings if r.form == "pre_ecls"), {}),
                 "diagnosis": next((r.values for r in siblings if r.form == "diagnosis"), {}),
+                "episode": by_id[run.parent_id].values if run.parent_id in by_id else {},
             }
         )
     context = {

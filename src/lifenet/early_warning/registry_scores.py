@@ -1,4 +1,4 @@
-"""Scores computed from a patient's registry records: PIM3 and P-PREP at ECLS start.
+"""Scores computed from a patient's registry records: PIM3, PRISM IV and P-PREP at ECLS start.
 
 The pre-ECLS assessment form asks for each score's inputs under the score's own definitions
 (the PIM3 fields are named ``pim3_*``; P-PREP reads the worst blood gas of the 6 h before
@@ -63,6 +63,40 @@ PPREP_DIAGNOSES = {
 }
 
 
+# Pre-ECLS form field -> PRISM III/IV inputs (the form asks for each worst value once; a single
+# worst temperature or pH bounds both sides of its band table).
+PRISM_FIELDS: dict[str, tuple[str, ...]] = {
+    "prism_systolic_bp": ("systolic_bp_min",),
+    "prism_heart_rate": ("heart_rate_max",),
+    "prism_temperature": ("temperature_min", "temperature_max"),
+    "prism_gcs": ("gcs_min",),
+    "prism_ph_low": ("ph_min",),
+    "prism_ph_high": ("ph_max",),
+    "prism_total_co2_low": ("total_co2_min",),
+    "prism_total_co2_high": ("total_co2_max",),
+    "prism_pco2": ("pco2_max",),
+    "prism_pao2": ("pao2_min",),
+    "prism_glucose": ("glucose_max",),
+    "prism_potassium": ("potassium_max",),
+    "prism_creatinine": ("creatinine_max",),
+    "prism_urea": ("urea_max",),
+    "prism_wbc": ("wbc_min",),
+    "prism_pt": ("pt_max",),
+    "prism_ptt": ("ptt_max",),
+    "prism_platelets": ("platelets_min",),
+}
+FIXED_PUPILS = {"both_reactive": 0, "one_fixed": 1, "both_fixed": 2}
+# Registry referral source -> PRISM IV admission source ("direct" admissions have no match).
+PRISM_SOURCES = {
+    "emergency": "emergency_department",
+    "inpatient_ward": "inpatient_unit",
+    "or_pacu": "operating_room",
+    "other_hospital": "another_hospital",
+}
+# PRISM IV's low-risk systems of primary dysfunction (Pollack 2016).
+LOW_RISK_SYSTEMS = {"endocrine", "hematologic", "musculoskeletal", "renal"}
+
+
 @dataclass(frozen=True)
 class RegistryScore:
     """One score for one ECLS run: the result, or why it could not be computed."""
@@ -108,6 +142,29 @@ def pprep_inputs(
     return values
 
 
+def prism4_inputs(
+    run: Mapping[str, Any],
+    pre_ecls: Mapping[str, Any],
+    diagnosis: Mapping[str, Any],
+    episode: Mapping[str, Any],
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"age_days": run.get("age_at_cannulation_days")}
+    for source, targets in PRISM_FIELDS.items():
+        if pre_ecls.get(source) is not None:
+            values.update(dict.fromkeys(targets, pre_ecls[source]))
+    if pre_ecls.get("prism_pupils") in FIXED_PUPILS:
+        values["pupils_fixed_count"] = FIXED_PUPILS[pre_ecls["prism_pupils"]]
+    if episode.get("referral_source") in PRISM_SOURCES:
+        values["admission_source"] = PRISM_SOURCES[episode["referral_source"]]
+    if pre_ecls.get("prism_cpr_prior_24h") is not None:
+        values["cpr_before_admission"] = pre_ecls["prism_cpr_prior_24h"]
+    if diagnosis.get("cancer") is not None:
+        values["cancer"] = diagnosis["cancer"]
+    if diagnosis.get("primary_system"):
+        values["low_risk_system"] = diagnosis["primary_system"] in LOW_RISK_SYSTEMS
+    return values
+
+
 def _scored(name: str, run_id: int, values: dict[str, Any]) -> RegistryScore:
     definition = get_score(name)
     missing = tuple(i.name for i in definition.inputs if i.required and values.get(i.name) is None)
@@ -120,13 +177,16 @@ def _scored(name: str, run_id: int, values: dict[str, Any]) -> RegistryScore:
 
 
 def scores_for_runs(forms_by_episode: Sequence[Mapping[str, Any]]) -> list[RegistryScore]:
-    """``forms_by_episode``: per ECLS run, ``{"run_id", "ecls_run", "pre_ecls", "diagnosis"}``
-    value dicts (empty when that form is not filled in)."""
+    """``forms_by_episode``: per ECLS run, ``{"run_id", "ecls_run", "pre_ecls", "diagnosis",
+    "episode"}`` value dicts (empty when that form is not filled in)."""
     found: list[RegistryScore] = []
     for item in forms_by_episode:
         run, pre, diagnosis = item["ecls_run"], item["pre_ecls"], item["diagnosis"]
         if pre:
             found.append(_scored("pim3", item["run_id"], pim3_inputs(pre)))
+        if any(name in pre for name in PRISM_FIELDS):
+            prism = prism4_inputs(run, pre, diagnosis, item.get("episode", {}))
+            found.append(_scored("prism4", item["run_id"], prism))
         if pre and run.get("support_type") == "pulmonary":
             found.append(_scored("pprep", item["run_id"], pprep_inputs(run, pre, diagnosis)))
     return found
