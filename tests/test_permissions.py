@@ -356,6 +356,15 @@ PAGES: dict[tuple[str, str], Case] = {
         # An unknown network id is a 422 naming the field; another hospital's unit is a 403.
         expect=only(422, who=FUNAN_WRITERS, anon=303) | {"county_b_doctor": 403},
     ),
+    ("GET", "/registry/dictionary"): Case(expect=only(200, who=("county_a_dm",), anon=303)),
+    ("POST", "/registry/dictionary"): Case(
+        body=lambda w, p, a: {"org_unit_id": str(w.unit("funan"))},
+        # 422: the file is empty; other users may not change Funan's fields.
+        expect=only(422, who=("county_a_dm",), anon=303),
+    ),
+    ("GET", "/registry/dictionary/{unit_id}.csv"): Case(
+        _funan, expect=only(200, who=FUNAN_VIEWERS, anon=303)
+    ),
     ("GET", "/registry/import"): Case(expect=only(200, who=("county_a_dm",), anon=303)),
     ("POST", "/registry/import"): Case(
         body=_upload,
@@ -491,6 +500,13 @@ API |= {
             | {"referral_source": "other_hospital", "referring_hospital": "Funan"},
         },
         expect=only(201, who=("county_b_doctor",), anon=401),
+    ),
+    ("GET", f"{RG}/hospitals/{{unit_id}}/dictionary.csv"): Case(
+        _funan, expect=only(200, who=FUNAN_VIEWERS, anon=401)
+    ),
+    ("PUT", f"{RG}/hospitals/{{unit_id}}/dictionary"): Case(
+        _funan,
+        expect=only(422, who=("county_a_dm",), anon=401),  # 422: an empty file
     ),
     ("POST", f"{RG}/imports"): Case(expect={"*": 422, ANON: 401}),  # 422: no form, hospital or file
     ("GET", f"{RG}/export"): Case(expect={"*": 422, ANON: 401}),  # 422: no form named

@@ -21,9 +21,15 @@ from lifenet.lib.errors import N_, Conflict, InvalidInput
 from lifenet.network import actions as network_actions
 from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
-from lifenet.registry import validation
-from lifenet.registry.dictionary import Form, load_dictionary
-from lifenet.registry.models import DataQuery, RecordShare, RegistryPatient, RegistryRecord
+from lifenet.registry import queries, redcap, validation
+from lifenet.registry.dictionary import Form, load_dictionary, local_fields
+from lifenet.registry.models import (
+    DataQuery,
+    DictionaryExtension,
+    RecordShare,
+    RegistryPatient,
+    RegistryRecord,
+)
 
 # Crockford's base-32 alphabet: no I, L, O or U to misread when a pseudonym is read aloud.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -315,7 +321,7 @@ def do_save_form(
     Hard errors raise :class:`InvalidInput`; unconfirmed soft-range values raise
     :class:`UnconfirmedValues` (nothing is saved in either case).
     """
-    dictionary = load_dictionary()
+    dictionary = queries.dictionary_for(session, org_unit_id)
     definition = dictionary.form(form)
     unit = network_queries.get_org_unit(session, org_unit_id)
     _require(by, Permission.WRITE_PATIENTS, unit)
@@ -349,7 +355,8 @@ def do_register_with_form(
     _require(by, Permission.WRITE_PATIENTS, unit)
     network_id = new_network_id()
     filled = {**values, "network_id": network_id}
-    _validated(load_dictionary().form("patient"), filled, confirmed=confirmed, context={}, tz=tz)
+    patient_form = queries.dictionary_for(session, unit.id).form("patient")
+    _validated(patient_form, filled, confirmed=confirmed, context={}, tz=tz)
     patient = _add_patient(session, by, unit, network_id)
     return do_save_form(
         session,
@@ -441,7 +448,7 @@ def do_edit_form(
 ) -> RegistryRecord:
     """Validate a changed form and save it (a reason and the version read are required)."""
     record = _writable(session, by, record_id)
-    definition = load_dictionary().form(record.form)
+    definition = queries.dictionary_for(session, record.org_unit_id).form(record.form)
     if record.form == "patient":
         values = {**values, "network_id": record.values.get("network_id")}
     cleaned = _validated(
@@ -452,6 +459,43 @@ def do_edit_form(
         tz=tz,
     )
     return do_update_record(session, by, record_id, cleaned, expected_version=expected_version, reason=reason)
+
+
+# ----- a hospital's local fields ---------------------------------------------------------------
+
+
+def do_set_dictionary_extension(
+    session: Session, by: Principal | None, org_unit_id: int, redcap_csv: str
+) -> DictionaryExtension:
+    """Keep a hospital's REDCap data dictionary as its extension of the core dictionary.
+
+    The file must hold every core field unchanged (they cannot be removed or retyped); its
+    other rows become the hospital's local fields. A broken file raises ``InvalidInput``
+    naming each field and rule, and nothing is kept.
+    """
+    hospital, extension = queries.extension_of(session, org_unit_id)
+    if hospital.kind != "hospital":
+        raise InvalidInput.one("org_unit_id", "kind", N_("Local fields belong to a hospital."))
+    _require(by, Permission.IMPORT_DATA, hospital)
+    local = local_fields(redcap.import_extension(redcap_csv, hospital=hospital.code))
+    if extension is None:
+        extension = DictionaryExtension(org_unit_id=hospital.id, redcap_csv=redcap_csv)
+        session.add(extension)
+    extension.redcap_csv, extension.updated_at = redcap_csv, utcnow()
+    extension.updated_by_id = by.user_id if by else None
+    session.flush()
+    after = {"local_fields": local}
+    audit.record(
+        session,
+        _actor(by),
+        "set",
+        "registry_dictionary_extension",
+        extension.id,
+        after=after,
+        org_unit_id=hospital.id,
+    )
+    session.commit()
+    return extension
 
 
 # ----- data-quality queries: raised by a quality officer, answered by the hospital -----------

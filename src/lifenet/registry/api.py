@@ -11,8 +11,9 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from lifenet.access import Permission, Principal
 from lifenet.lib.errors import N_, InvalidInput
+from lifenet.network import queries as network_queries
 from lifenet.registry import actions, exports, imports, queries, redcap
-from lifenet.registry.dictionary import load_dictionary
+from lifenet.registry.dictionary import load_dictionary, local_fields
 from lifenet.registry.schemas import (
     LockChange,
     PatientCreate,
@@ -259,3 +260,36 @@ def export_response(db: Db, principal: Principal, form: str, fmt: str) -> Respon
         media_type=exports.media_type(fmt),
         headers={"Content-Disposition": f'attachment; filename="lifenet-{form}.{fmt}"'},
     )
+
+
+@router.get("/hospitals/{unit_id}/dictionary.csv", response_class=PlainTextResponse)
+def read_hospital_dictionary(unit_id: int, me: CurrentApiUser, db: Db) -> PlainTextResponse:
+    """A hospital's dictionary (core fields and its local ones) as a REDCap CSV."""
+    return dictionary_download(db, me.principal, unit_id)
+
+
+def dictionary_download(db: Db, principal: Principal, unit_id: int) -> PlainTextResponse:
+    """A hospital's REDCap dictionary as a download (also served by the local-fields page)."""
+    unit = network_queries.access_org_unit(db, principal, unit_id, Permission.VIEW_ORG)
+    return PlainTextResponse(
+        redcap.export_redcap(queries.dictionary_for(db, unit.id)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="lifenet_dictionary_{unit.code}.csv"'},
+    )
+
+
+@router.put("/hospitals/{unit_id}/dictionary")
+async def set_hospital_dictionary(
+    unit_id: int, request: Request, me: CurrentApiUser, db: Db
+) -> dict[str, Any]:
+    """Replace a hospital's local fields with those of a REDCap data dictionary (the CSV body).
+
+    Core fields must all be there, unchanged; a broken file answers 422 naming each field.
+    """
+    try:
+        text = (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput.one("file", "encoding", N_("Send the CSV as UTF-8.")) from error
+    extension = await run_in_threadpool(actions.do_set_dictionary_extension, db, me.principal, unit_id, text)
+    local = local_fields(queries.dictionary_for(db, extension.org_unit_id))
+    return {"org_unit_id": extension.org_unit_id, "local_fields": local}

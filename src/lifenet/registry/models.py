@@ -138,3 +138,16 @@ class RecordShare(Base):
     record_id: Mapped[int] = mapped_column(ForeignKey("registry_record.id"), index=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DictionaryExtension(Base):
+    """A hospital's local fields: its REDCap data dictionary (core fields unchanged plus its
+    own rows), kept as uploaded and read with ``redcap.import_extension``."""
+
+    __tablename__ = "registry_dictionary_extension"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), unique=True)
+    redcap_csv: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -16,7 +16,7 @@ from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
 from lifenet.registry import actions, data_quality, exports, import_jobs, queries, validation
 from lifenet.registry import api as registry_api
-from lifenet.registry.dictionary import Dictionary, Field, Form, load_dictionary
+from lifenet.registry.dictionary import Dictionary, Field, Form, load_dictionary, local_fields
 from lifenet.registry.models import RegistryRecord
 from lifenet.web import i18n
 from lifenet.web.deps import CsrfChecked, CurrentPageUser, Db, PageUser, get_settings
@@ -104,8 +104,9 @@ def _form_page(
     units: list[OrgUnit] | None = None,
     crumbs: list[tuple[str, str]] | None = None,
     extra: dict[str, Any] | None = None,
+    dictionary: Dictionary | None = None,
 ) -> Response:
-    dictionary = load_dictionary()
+    dictionary = dictionary or load_dictionary()
     warnings = errors.errors if isinstance(errors, actions.UnconfirmedValues) else []
     hard = errors.errors if errors is not None and not warnings else []
     context = {
@@ -371,11 +372,12 @@ def _new_record_page(
         errors=errors,
         crumbs=[REGISTRY, (f"/registry/patients/{parent.patient_id}", N_("Patient"))],
         extra={"patient_id": parent.patient_id, "parent_id": parent.id},
+        dictionary=queries.dictionary_for(db, parent.org_unit_id),
     )
 
 
-def _child_form(parent: RegistryRecord, form_name: str) -> Form:
-    form = load_dictionary().form(form_name)
+def _child_form(db: Db, parent: RegistryRecord, form_name: str) -> Form:
+    form = queries.dictionary_for(db, parent.org_unit_id).form(form_name)
     if form.parent != parent.form:
         raise InvalidInput.one("form", "parent", N_("A %(form)s form does not belong here."), form=form_name)
     return form
@@ -388,7 +390,7 @@ def new_record_form(
     parent = queries.access_record(db, me.principal, record_id)
     unit = network_queries.get_org_unit(db, parent.org_unit_id)
     me.principal.require(Permission.WRITE_PATIENTS, unit.path, where=unit.code)
-    return _new_record_page(request, me, db, parent, _child_form(parent, form_name), {})
+    return _new_record_page(request, me, db, parent, _child_form(db, parent, form_name), {})
 
 
 @router.post("/registry/records/{record_id}/add/{form_name}", dependencies=[CsrfChecked])
@@ -396,7 +398,7 @@ def save_new_record(
     request: Request, record_id: int, form_name: str, me: CurrentPageUser, db: Db, posted: MultiFormData
 ) -> Response:
     parent = queries.access_record(db, me.principal, record_id)
-    form = _child_form(parent, form_name)
+    form = _child_form(db, parent, form_name)
     values = _raw_values(form, posted)
     try:
         actions.do_save_form(
@@ -428,7 +430,8 @@ def _record_page(
     errors: InvalidInput | None = None,
     reason: str = "",
 ) -> Response:
-    form = load_dictionary().form(record.form)
+    dictionary = queries.dictionary_for(db, record.org_unit_id)
+    form = dictionary.form(record.form)
     shown_values = values if values is not None else _stored_as_form(form, record.values, _tz(request))
     unit = network_queries.get_org_unit(db, record.org_unit_id)
     context = actions.record_context(db, record.patient_id, record.parent_id)
@@ -451,6 +454,7 @@ def _record_page(
             "queries": queries.queries_on(db, record.id),
             "reason": reason,
         },
+        dictionary=dictionary,
     )
 
 
@@ -464,7 +468,7 @@ def save_record(
     request: Request, record_id: int, me: CurrentPageUser, db: Db, posted: MultiFormData
 ) -> Response:
     record = queries.access_record(db, me.principal, record_id)
-    form = load_dictionary().form(record.form)
+    form = queries.dictionary_for(db, record.org_unit_id).form(record.form)
     values = _raw_values(form, posted)
     reason = (posted.get("reason") or [""])[-1]
     version_text = (posted.get("version") or [""])[-1]
@@ -513,6 +517,8 @@ def shown_fields(
     if parent_text.isdigit():
         parent = queries.access_record(db, me.principal, int(parent_text))
         context = actions.record_context(db, parent.patient_id, parent.id)
+        # The parent's hospital: its local fields branch too.
+        form = queries.dictionary_for(db, parent.org_unit_id).form(form_name)
     shown = _shown(form, _raw_values(form, posted), tz=_tz(request), context=context)
     return JSONResponse({"shown": sorted(shown)})
 
@@ -714,3 +720,50 @@ def extract_download(request: Request, me: CurrentPageUser, db: Db) -> Response:
         media_type="application/zip",
         headers={"Content-Disposition": 'attachment; filename="lifenet-deidentified-extract.zip"'},
     )
+
+
+# ----- a hospital's local fields -------------------------------------------------------------
+
+
+def _dictionary_page(request: Request, me: PageUser, db: Db, errors: InvalidInput | None = None) -> Response:
+    hospitals = _import_units(db, me)
+    context = {
+        "hospitals": [(u, local_fields(queries.dictionary_for(db, u.id))) for u in hospitals],
+        "errors": translate_errors(me.language, errors.errors) if errors else {},
+    }
+    status = 200 if errors is None else error_status(errors)
+    return render(
+        request, "registry/dictionary.html", context, user=me, active="registry", status_code=status
+    )
+
+
+@router.get("/registry/dictionary", response_class=HTMLResponse)
+def dictionary_page(request: Request, me: CurrentPageUser, db: Db) -> Response:
+    """Each hospital's local fields: download its REDCap dictionary, upload a changed one."""
+    me.principal.require_anywhere(Permission.IMPORT_DATA)
+    return _dictionary_page(request, me, db)
+
+
+@router.post("/registry/dictionary", dependencies=[CsrfChecked])
+async def upload_dictionary(request: Request, me: CurrentPageUser, db: Db) -> Response:
+    me.principal.require_anywhere(Permission.IMPORT_DATA)
+    async with request.form() as posted:
+        upload, unit_text = posted.get("file"), str(posted.get("org_unit_id", ""))
+        raw = await upload.read() if isinstance(upload, StarletteUpload) else b""
+    try:
+        if not unit_text.isdigit():
+            raise InvalidInput.one("org_unit_id", "required", N_("Choose the hospital."))
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InvalidInput.one("file", "encoding", N_("Send the CSV as UTF-8.")) from error
+        actions.do_set_dictionary_extension(db, me.principal, int(unit_text), text)
+    except InvalidInput as exc:
+        db.rollback()
+        return _dictionary_page(request, me, db, exc)
+    return _redirect("/registry/dictionary")
+
+
+@router.get("/registry/dictionary/{unit_id}.csv")
+def download_dictionary(unit_id: int, me: CurrentPageUser, db: Db) -> Response:
+    return registry_api.dictionary_download(db, me.principal, unit_id)

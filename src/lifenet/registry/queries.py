@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,8 +11,17 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from lifenet.access import NotFound, Permission, Principal
+from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
-from lifenet.registry.models import DataQuery, RecordShare, RegistryPatient, RegistryRecord
+from lifenet.registry import redcap
+from lifenet.registry.dictionary import Dictionary, load_dictionary
+from lifenet.registry.models import (
+    DataQuery,
+    DictionaryExtension,
+    RecordShare,
+    RegistryPatient,
+    RegistryRecord,
+)
 
 
 def _visible(principal: Principal) -> list[object]:
@@ -150,3 +160,27 @@ def queries_on(session: Session, record_id: int) -> Sequence[DataQuery]:
     return session.scalars(
         select(DataQuery).where(DataQuery.record_id == record_id).order_by(DataQuery.raised_at)
     ).all()
+
+
+def extension_of(session: Session, org_unit_id: int) -> tuple[OrgUnit, DictionaryExtension | None]:
+    """The hospital of an org unit and its dictionary extension, if it has one."""
+    unit = network_queries.get_org_unit(session, org_unit_id)
+    hospital = network_queries.hospital_of(session, unit) or unit
+    extension = session.scalars(
+        select(DictionaryExtension).where(DictionaryExtension.org_unit_id == hospital.id)
+    ).first()
+    return hospital, extension
+
+
+def dictionary_for(session: Session, org_unit_id: int) -> Dictionary:
+    """The dictionary a hospital's forms use: the core one plus the hospital's local fields."""
+    hospital, extension = extension_of(session, org_unit_id)
+    if extension is None:
+        return load_dictionary()
+    return _extended(extension.id, extension.updated_at, extension.redcap_csv, hospital.code)
+
+
+@functools.lru_cache(maxsize=32)
+def _extended(extension_id: int, updated_at: dt.datetime, text: str, hospital: str) -> Dictionary:
+    # Keyed by the row and its change time: a new upload is read once, then reused.
+    return redcap.import_extension(text, hospital=hospital)

@@ -535,3 +535,13 @@ __all__ = [
     "parse_form",
     "translations",
 ]
+
+
+def local_fields(dictionary: Dictionary) -> list[str]:
+    """``form.field`` of every field a hospital added to the core dictionary."""
+    return [
+        f"{form.name}.{field.name}"
+        for form in dictionary.forms.values()
+        for field in form.fields
+        if not field.core
+    ]

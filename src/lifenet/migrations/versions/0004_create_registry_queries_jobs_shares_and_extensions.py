@@ -1,4 +1,4 @@
-"""create registry query, import job and record share tables
+"""create registry query, import job, record share and dictionary extension tables
 
 Revision ID: 0004_registry_queries
 Revises: 0003_registry
@@ -114,8 +114,30 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_registry_record_share_record_id"), ["record_id"], unique=False)
 
+    op.create_table(
+        "registry_dictionary_extension",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_unit_id", sa.Integer(), nullable=False),
+        sa.Column("redcap_csv", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"],
+            ["org_unit.id"],
+            name=op.f("fk_registry_dictionary_extension_org_unit_id_org_unit"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_registry_dictionary_extension_updated_by_id_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_dictionary_extension")),
+        sa.UniqueConstraint("org_unit_id", name=op.f("uq_registry_dictionary_extension_org_unit_id")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("registry_dictionary_extension")
     op.drop_table("registry_record_share")
     op.drop_table("registry_import_job")
     with op.batch_alter_table("registry_query", schema=None) as batch_op:

@@ -1,0 +1,109 @@
+"""A hospital's local fields: kept as its REDCap dictionary, used by its forms and validation
+only, and never allowed to remove or retype a core field."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.conftest import World
+from tests.registry import factories
+from tests.registry.test_registry_api import R, full_case
+
+LOCAL_ROW = {
+    "Variable / Field Name": "local_team_size",
+    "Form Name": "ecls_run",
+    "Field Type": "text",
+    "Field Label": "ECMO team members at cannulation",
+    "Text Validation Type OR Show Slider Number": "integer",
+    "Text Validation Min": "1",
+    "Text Validation Max": "20",
+}
+
+
+def with_rows(core_csv: str, extra: list[dict[str, str]], retype: str | None = None) -> str:
+    rows = list(csv.DictReader(io.StringIO(core_csv.lstrip("\ufeff"))))
+    assert rows, "the core dictionary has rows"
+    header = list(rows[0])
+    if retype is not None:
+        for row in rows:
+            if row["Variable / Field Name"] == retype:
+                # Made free text, as someone editing the file in Excel might.
+                row["Text Validation Type OR Show Slider Number"] = ""
+                row["Field Annotation"] = ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header)
+    writer.writeheader()
+    writer.writerows(rows)
+    writer.writerows({name: row.get(name, "") for name in header} for row in extra)
+    return out.getvalue()
+
+
+def test_a_hospital_adds_a_local_field_that_only_its_forms_use(world: World) -> None:
+    dm = world.api_client("county_a_dm")
+    core = dm.get(f"{R}/dictionary/redcap.csv").text
+    kept = dm.put(f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [LOCAL_ROW]))
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["local_fields"] == ["ecls_run.local_team_size"]
+    exported = dm.get(f"{R}/hospitals/{world.unit('funan')}/dictionary.csv").text
+    assert "local_team_size" in exported
+
+    case = full_case(dm, world)
+    episode = case["episode"]
+    run = factories.ECLS_RUN | {"run_number": "2", "local_team_size": "6"}
+    saved = dm.post(f"{R}/records", json={"form": "ecls_run", "parent_id": episode, "values": run})
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["values"]["local_team_size"] == 6
+    too_many = run | {"run_number": "3", "local_team_size": "40"}
+    refused = dm.post(f"{R}/records", json={"form": "ecls_run", "parent_id": episode, "values": too_many})
+    assert refused.status_code == 422
+    assert [(d["field"], d["rule"]) for d in refused.json()["detail"]] == [("local_team_size", "range")]
+
+    client, _csrf = world.page_client("county_a_dm")
+    page = client.get(f"/registry/records/{saved.json()['id']}")
+    assert 'name="local_team_size"' in page.text
+
+    # Another hospital's forms do not have it.
+    linquan = world.api_client("county_b_doctor")
+    other = full_case(world.api_client("linquan.dm"), world, "linquan")
+    unknown = linquan.post(
+        f"{R}/records", json={"form": "ecls_run", "parent_id": other["episode"], "values": run}
+    )
+    assert unknown.status_code == 422
+    assert ("local_team_size", "unknown_field") in {(d["field"], d["rule"]) for d in unknown.json()["detail"]}
+
+
+def test_a_core_field_cannot_be_retyped_and_nothing_is_kept(world: World) -> None:
+    dm = world.api_client("county_a_dm")
+    core = dm.get(f"{R}/dictionary/redcap.csv").text
+    broken = with_rows(core, [LOCAL_ROW], retype="run_number")
+    refused = dm.put(f"{R}/hospitals/{world.unit('funan')}/dictionary", content=broken)
+    assert refused.status_code == 422
+    assert "run_number" in {d["field"] for d in refused.json()["detail"]}
+    assert "local_team_size" not in dm.get(f"{R}/hospitals/{world.unit('funan')}/dictionary.csv").text
+
+
+def test_only_the_hospitals_data_manager_may_set_its_local_fields(world: World) -> None:
+    core = world.api_client("county_a_dm").get(f"{R}/dictionary/redcap.csv").text
+    answer = world.api_client("county_a_doctor").put(
+        f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [LOCAL_ROW])
+    )
+    assert answer.status_code == 403
+
+
+def test_the_local_fields_page_takes_the_file_and_lists_the_fields(world: World) -> None:
+    core = world.api_client("county_a_dm").get(f"{R}/dictionary/redcap.csv").text
+    client, csrf = world.page_client("county_a_dm")
+    uploaded = client.post(
+        "/registry/dictionary",
+        data={"csrf_token": csrf, "org_unit_id": str(world.unit("funan"))},
+        files={"file": ("funan.csv", with_rows(core, [LOCAL_ROW]).encode("utf-8"), "text/csv")},
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    assert "ecls_run.local_team_size" in client.get("/registry/dictionary").text
+    broken = client.post(
+        "/registry/dictionary",
+        data={"csrf_token": csrf, "org_unit_id": str(world.unit("funan"))},
+        files={"file": ("funan.csv", with_rows(core, [], retype="run_number").encode("utf-8"), "text/csv")},
+    )
+    assert broken.status_code == 422 and "run_number" in broken.text
