@@ -107,3 +107,29 @@ def test_the_local_fields_page_takes_the_file_and_lists_the_fields(world: World)
         files={"file": ("funan.csv", with_rows(core, [], retype="run_number").encode("utf-8"), "text/csv")},
     )
     assert broken.status_code == 422 and "run_number" in broken.text
+
+
+def test_an_import_reads_the_hospitals_local_fields(world: World) -> None:
+    dm = world.api_client("county_a_dm")
+    core = dm.get(f"{R}/dictionary/redcap.csv").text
+    dm.put(f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [LOCAL_ROW]))
+    patient = dm.post(
+        f"{R}/patients", json={"org_unit_id": world.unit("funan"), "values": factories.PATIENT}
+    ).json()
+    episode = dm.post(
+        f"{R}/records",
+        json={"form": "episode", "parent_id": patient["records"][0]["id"], "values": factories.EPISODE},
+    )
+    assert episode.status_code == 201, episode.text
+    run = factories.ECLS_RUN | {"local_team_size": "5"}
+    columns = ["network_id", "admission_datetime", *run]
+    cells = [patient["network_id"], factories.EPISODE["admission_datetime"]]
+    cells += ["|".join(v) if isinstance(v, list) else v for v in run.values()]
+    body = ",".join(columns) + "\n" + ",".join(cells) + "\n"
+    imported = dm.post(
+        f"{R}/imports",
+        params={"form": "ecls_run", "org_unit_id": world.unit("funan")},
+        files={"file": ("runs.csv", body.encode("utf-8"), "text/csv")},
+    )
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["created"] == 1

@@ -51,7 +51,7 @@ from lifenet.db import utcnow
 from lifenet.lib.errors import N_, Conflict, FieldError, InvalidInput
 from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
-from lifenet.registry import validation
+from lifenet.registry import queries, validation
 from lifenet.registry.actions import new_network_id, today_in
 from lifenet.registry.dictionary import Dictionary, Form, load_dictionary
 from lifenet.registry.dictionary import expressions as ex
@@ -1010,7 +1010,7 @@ def do_import_file(
     ``Forbidden`` when ``by`` may not import at that hospital. ``confirmed_soft`` lists the
     fields whose soft-range values are accepted ("all" for every field).
     """
-    dictionary = dictionary or load_dictionary()
+    dictionary = dictionary or queries.dictionary_for(session, org_unit_id)  # with its local fields
     definition = dictionary.form(form)
     unit = network_queries.get_org_unit(session, org_unit_id)
     if by is not None:
