@@ -149,6 +149,13 @@ def _writable_units(db: Db, me: PageUser) -> list[OrgUnit]:
     return network_queries.visible_units(db, me.principal, Permission.WRITE_PATIENTS)
 
 
+def _chosen_unit(text: str) -> int:
+    """The hospital picked in a form's select, or an error naming the field."""
+    if not text.isdigit():
+        raise InvalidInput.one("org_unit_id", "required", N_("Choose the hospital."))
+    return int(text)
+
+
 def _tz(request: Request) -> str:
     return get_settings(request).timezone
 
@@ -210,12 +217,10 @@ def register_patient(request: Request, me: CurrentPageUser, db: Db, posted: Mult
     values = _raw_values(form, posted)
     unit_text = (posted.get("org_unit_id") or [""])[-1]
     try:
-        if not unit_text.isdigit():
-            raise InvalidInput.one("org_unit_id", "required", N_("Choose the hospital."))
         record = actions.do_register_with_form(
             db,
             me.principal,
-            org_unit_id=int(unit_text),
+            org_unit_id=_chosen_unit(unit_text),
             values=values,
             confirmed=posted.get("confirm", []),
             tz=_tz(request),
@@ -281,13 +286,11 @@ def admit_transfer(request: Request, me: CurrentPageUser, db: Db, posted: MultiF
     network_id = (posted.get("network_id") or [""])[-1]
     unit_text = (posted.get("org_unit_id") or [""])[-1]
     try:
-        if not unit_text.isdigit():
-            raise InvalidInput.one("org_unit_id", "required", N_("Choose the hospital."))
         episode = actions.do_admit_transfer(
             db,
             me.principal,
             network_id=network_id,
-            org_unit_id=int(unit_text),
+            org_unit_id=_chosen_unit(unit_text),
             values=values,
             confirmed=posted.get("confirm", []),
             tz=_tz(request),
@@ -636,10 +639,8 @@ async def start_import(
         confirm_all = posted.get("confirm_all") == "1"
         if not isinstance(upload, StarletteUpload) or not upload.filename:
             raise InvalidInput.one("file", "required", N_("Choose the file to import."))
-        if not unit_text.isdigit():
-            raise InvalidInput.one("org_unit_id", "required", N_("Choose the hospital."))
         job = import_jobs.do_start_import_job(
-            db, me.principal, org_unit_id=int(unit_text), form=form_name, file_name=upload.filename
+            db, me.principal, org_unit_id=_chosen_unit(unit_text), form=form_name, file_name=upload.filename
         )
         raw = await upload.read()
     background.add_task(
@@ -751,13 +752,12 @@ async def upload_dictionary(request: Request, me: CurrentPageUser, db: Db) -> Re
         upload, unit_text = posted.get("file"), str(posted.get("org_unit_id", ""))
         raw = await upload.read() if isinstance(upload, StarletteUpload) else b""
     try:
-        if not unit_text.isdigit():
-            raise InvalidInput.one("org_unit_id", "required", N_("Choose the hospital."))
+        unit_id = _chosen_unit(unit_text)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise InvalidInput.one("file", "encoding", N_("Send the CSV as UTF-8.")) from error
-        actions.do_set_dictionary_extension(db, me.principal, int(unit_text), text)
+        actions.do_set_dictionary_extension(db, me.principal, unit_id, text)
     except InvalidInput as exc:
         db.rollback()
         return _dictionary_page(request, me, db, exc)
