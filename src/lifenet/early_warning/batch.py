@@ -495,8 +495,8 @@ def _score_per_time(
     plan = _carried_forward(valid, names, ages, is_datetime).with_columns(
         [_typed(i, pl.col(i.name)) for i in inputs]
     )
-    wide = plan.collect()
-    bad_rows = refused_rows.select(ID, TIME, PARAMETER, VALUE).collect()
+    # One collect for both: the shared scan and range checks run once (common subplans).
+    wide, bad_rows = pl.collect_all([plan, refused_rows.select(ID, TIME, PARAMETER, VALUE)])
     lazy = wide.lazy()
     if desc is not None:
         # A lookup per descriptor column is cheaper than a join on millions of rows.
