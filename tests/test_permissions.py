@@ -192,6 +192,7 @@ class Case:
     params: Params = _none
     body: Callable[[World, str, dict[str, Any]], dict[str, Any] | None] = lambda w, p, a: None
     expect: dict[str, int] = field(default_factory=dict)
+    query: Callable[[World], dict[str, Any]] | None = None
 
     def status_for(self, persona: str) -> int:
         if persona in self.expect:
@@ -333,7 +334,10 @@ PAGES: dict[tuple[str, str], Case] = {
         _funan_case, expect=only(200, who=FUNAN_READERS, anon=303, other=404)
     ),
     ("GET", "/registry/quality"): Case(expect=only(200, who=ANY_READERS, anon=303)),
-    ("GET", "/registry/quality/problems"): Case(expect={"*": 422, ANON: 303}),
+    ("GET", "/registry/quality/problems"): Case(
+        query=lambda w: {"hospital": w.unit("funan"), "form": "ecls_run", "rule": "stale"},
+        expect=only(200, who=ANY_READERS, anon=303),
+    ),
     ("POST", "/registry/records/{record_id}/queries"): Case(
         _funan_case,
         body=lambda w, p, a: {"field": "run_number", "question": "Is this the first run?"},
@@ -348,7 +352,10 @@ PAGES: dict[tuple[str, str], Case] = {
         _answered_query,
         expect=only(303, who=("quality_officer",), anon=303, other=404) | {w: 403 for w in FUNAN_WRITERS},
     ),
-    ("GET", "/registry/transfers/new"): Case(expect={"*": 422, ANON: 303}),  # 422: no network id given
+    ("GET", "/registry/transfers/new"): Case(
+        query=lambda w: {"network_id": "LN-0000000000"},
+        expect=only(200, who=(*FUNAN_WRITERS, "county_b_doctor"), anon=303),
+    ),
     ("POST", "/registry/transfers/new"): Case(
         body=lambda w, p, a: (
             factories.EPISODE | {"network_id": "LN-0000000000", "org_unit_id": str(w.unit("funan"))}
@@ -383,8 +390,8 @@ PAGES: dict[tuple[str, str], Case] = {
         expect=only(200, who=("county_a_dm", "quality_officer", "researcher"), anon=303)
     ),
     ("GET", "/registry/export/records"): Case(
-        lambda w, p: {},
-        expect=only(422, who=(), anon=303, other=422),  # 422: no form named
+        query=lambda w: {"form": "patient", "format": "csv"},
+        expect=only(200, who=("county_a_dm", "quality_officer"), anon=303),
     ),
     ("GET", "/registry/export/extract.zip"): Case(
         expect=only(200, who=("county_a_dm", "quality_officer", "researcher"), anon=303)
@@ -508,8 +515,14 @@ API |= {
         _funan,
         expect=only(422, who=("county_a_dm",), anon=401),  # 422: an empty file
     ),
-    ("POST", f"{RG}/imports"): Case(expect={"*": 422, ANON: 401}),  # 422: no form, hospital or file
-    ("GET", f"{RG}/export"): Case(expect={"*": 422, ANON: 401}),  # 422: no form named
+    ("POST", f"{RG}/imports"): Case(
+        query=lambda w: {"form": "patient", "org_unit_id": w.unit("funan")},
+        expect=only(422, who=("county_a_dm",), anon=401),  # 422: no file sent
+    ),
+    ("GET", f"{RG}/export"): Case(
+        query=lambda w: {"form": "patient", "format": "csv"},
+        expect=only(200, who=("county_a_dm", "quality_officer"), anon=401),
+    ),
     ("POST", f"{RG}/records/{{record_id}}/queries"): Case(
         _funan_case,
         body=lambda w, p, a: {"field": "run_number", "question": "Is this the first run?"},
@@ -556,13 +569,14 @@ def test_route_answers_each_persona_as_expected(world: World, route: tuple[str, 
         params = case.params(world, persona)
         url = path.format(**params)
         body = case.body(world, persona, params)
+        query = case.query(world) if case.query else None
         if is_api:
             client = world.client() if persona == ANON else world.api_client(persona)
-            response = client.request(method, url, json=body)
+            response = client.request(method, url, json=body, params=query)
         else:
             client, csrf = world.anonymous() if persona == ANON else world.page_client(persona)
             data = None if method == "GET" else {"csrf_token": csrf, **(body or {})}
-            response = client.request(method, url, data=data)
+            response = client.request(method, url, data=data, params=query)
         expected = case.status_for(persona)
         if response.status_code != expected:
             failures.append(

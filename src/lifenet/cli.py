@@ -421,6 +421,7 @@ def export_file(
     min_cell: Annotated[int, typer.Option(help="Suppress summary counts below this.")] = 5,
 ) -> None:
     """Export registry records as CSV, Excel or Parquet, or a de-identified extract."""
+    from lifenet.access import Forbidden
     from lifenet.network import queries as network_queries
     from lifenet.registry import exports
     from lifenet.registry.dictionary import FORM_FILES
@@ -450,11 +451,7 @@ def export_file(
         except InvalidInput as exc:
             err.print(f"[red]--form:[/red] {exc}")
             raise typer.Exit(2) from exc
-        except Exception as exc:
-            from lifenet.access import Forbidden
-
-            if not isinstance(exc, Forbidden):
-                raise
+        except Forbidden as exc:
             err.print(f"[red]--user:[/red] {user} may not export ({exc})")
             raise typer.Exit(1) from exc
     if output.suffix == ".zip":

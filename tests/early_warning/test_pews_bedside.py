@@ -8,11 +8,9 @@ Every cut-off is tested on both sides, in the youngest and oldest age of every a
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from typing import Any
 
-import polars as pl
 import pytest
 
 from lifenet.early_warning.scores import get_score
@@ -190,37 +188,6 @@ def test_the_score_is_per_observation_time() -> None:
     assert PEWS.per_time is True
 
 
-# --- batch equals single patient --------------------------------------------------------------
-def random_observation(rng: random.Random) -> dict[str, Any]:
-    def maybe(value: Any) -> Any:
-        return value if rng.random() < 0.8 else None
-
-    return {
-        "age_months": round(rng.uniform(0, 216), 2),
-        "heart_rate": maybe(float(rng.randint(40, 220))),
-        "systolic_bp": maybe(float(rng.randint(40, 200))),
-        "capillary_refill_s": maybe(float(rng.randint(1, 5))),
-        "respiratory_rate": maybe(float(rng.randint(5, 100))),
-        "respiratory_effort": maybe(rng.choice(["normal", "mild", "moderate", "severe_or_apnoea"])),
-        "spo2": maybe(float(rng.randint(80, 100))),
-        "oxygen_therapy": maybe(rng.choice(["room_air", "low", "high"])),
-        "oxygen_flow_l_min": maybe(rng.choice([0.0, 1.0, 4.0, 10.0])),
-        "fio2": maybe(rng.choice([0.21, 0.3, 0.5, 1.0])),
-    }
-
-
-def test_score_frame_over_many_rows_equals_score_one_row_by_row() -> None:
-    rng = random.Random(2009)
-    observations = [random_observation(rng) for _ in range(400)]
-    schema = {i.name: i.polars_dtype() for i in PEWS.inputs}
-    batch = PEWS.score_frame(pl.DataFrame(observations, schema=schema)).collect()
-    for observation, row in zip(observations, batch.iter_rows(named=True), strict=True):
-        one = PEWS.score_one(observation)
-        assert one.components == {c.name: row[c.name] for c in PEWS.components}
-        assert one.total == row["total"]
-    assert batch["total"].max() > 15
-
-
 # --- refused inputs ----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("values", "bad_input", "rule"),
@@ -241,8 +208,3 @@ def test_impossible_values_are_refused_naming_the_input(
         score(**values)
     assert [(p.input, p.rule) for p in refused.value.problems] == [(bad_input, rule)]
     assert bad_input in str(refused.value)
-
-
-def test_every_input_and_component_has_english_and_chinese_labels() -> None:
-    for item in (*PEWS.inputs, *PEWS.components):
-        assert item.label_en and item.label_zh

@@ -11,10 +11,8 @@ quarter-hourly nebulisers and persistent post-operative vomiting.
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
-import polars as pl
 import pytest
 
 from lifenet.early_warning.scores import get_score
@@ -139,41 +137,6 @@ def test_the_score_is_per_observation_time() -> None:
     assert BRIGHTON.per_time is True
 
 
-# --- batch equals single patient --------------------------------------------------------------
-def random_observation(rng: random.Random) -> dict[str, Any]:
-    def maybe(value: Any) -> Any:
-        return value if rng.random() < 0.8 else None
-
-    return {
-        "behaviour": maybe(rng.choice(["playing", "sleeping", "irritable", "lethargic"])),
-        "skin_colour": maybe(rng.choice(["pink", "pale", "grey", "grey_mottled"])),
-        "capillary_refill_s": maybe(float(rng.randint(1, 6))),
-        "heart_rate": maybe(float(rng.randint(50, 200))),
-        "heart_rate_normal_low": maybe(80.0),
-        "heart_rate_normal_high": maybe(140.0),
-        "respiratory_rate": maybe(float(rng.randint(8, 70))),
-        "respiratory_rate_normal_low": maybe(20.0),
-        "respiratory_rate_normal_high": maybe(30.0),
-        "work_of_breathing": maybe(rng.choice(["normal", "accessory_muscles", "recession_or_tracheal_tug"])),
-        "fio2": maybe(rng.choice([0.21, 0.3, 0.4, 0.6])),
-        "oxygen_flow_l_min": maybe(rng.choice([0.0, 3.0, 6.0, 8.0])),
-        "quarter_hourly_nebulisers": maybe(rng.random() < 0.2),
-        "persistent_postoperative_vomiting": maybe(rng.random() < 0.1),
-    }
-
-
-def test_score_frame_over_many_rows_equals_score_one_row_by_row() -> None:
-    rng = random.Random(2005)
-    observations = [random_observation(rng) for _ in range(400)]
-    schema = {i.name: i.polars_dtype() for i in BRIGHTON.inputs}
-    batch = BRIGHTON.score_frame(pl.DataFrame(observations, schema=schema)).collect()
-    for observation, row in zip(observations, batch.iter_rows(named=True), strict=True):
-        one = BRIGHTON.score_one(observation)
-        assert one.components == {c.name: row[c.name] for c in BRIGHTON.components}
-        assert one.total == row["total"]
-    assert batch["total"].max() >= 10
-
-
 # --- refused inputs ----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("values", "bad_input", "rule"),
@@ -192,8 +155,3 @@ def test_impossible_values_are_refused_naming_the_input(
         score(**values)
     assert [(p.input, p.rule) for p in refused.value.problems] == [(bad_input, rule)]
     assert bad_input in str(refused.value)
-
-
-def test_every_input_and_component_has_english_and_chinese_labels() -> None:
-    for item in (*BRIGHTON.inputs, *BRIGHTON.components):
-        assert item.label_en and item.label_zh

@@ -10,7 +10,6 @@ Oracles:
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any
 
@@ -334,51 +333,6 @@ def test_nothing_measured_scores_zero() -> None:
     assert result.total == 0 and result.extras["phoenix8_total"] == 0
 
 
-# --- batch equals single patient ------------------------------------------------------------
-def random_patient(rng: random.Random) -> dict[str, Any]:
-    def maybe(value: Any) -> Any:
-        return value if rng.random() < 0.8 else None
-
-    patient: dict[str, Any] = {
-        "age_months": maybe(round(rng.uniform(0, 216), 2)),
-        "fio2": maybe(round(rng.uniform(0.21, 1.0), 2)),
-        "pao2": maybe(round(rng.uniform(30, 400), 1)),
-        "spo2": maybe(float(rng.randint(60, 100))),
-        "invasive_ventilation": maybe(rng.random() < 0.4),
-        "respiratory_support": maybe(rng.random() < 0.5),
-        "lactate": maybe(round(rng.uniform(0.5, 15), 1)),
-        "systolic_bp": maybe(float(rng.randint(40, 130))),
-        "diastolic_bp": maybe(float(rng.randint(15, 39))),
-        "platelets": maybe(float(rng.randint(10, 400))),
-        "inr": maybe(round(rng.uniform(0.8, 3), 2)),
-        "d_dimer": maybe(round(rng.uniform(0, 8), 2)),
-        "fibrinogen": maybe(float(rng.randint(50, 400))),
-        "gcs": maybe(rng.randint(3, 15)),
-        "pupils_bilaterally_fixed": maybe(rng.random() < 0.1),
-        "glucose": maybe(float(rng.randint(30, 300))),
-        "anc": maybe(round(rng.uniform(0, 10), 2)),
-        "alc": maybe(round(rng.uniform(0, 5), 2)),
-        "creatinine": maybe(round(rng.uniform(0.1, 3), 2)),
-        "bilirubin": maybe(round(rng.uniform(0.1, 8), 1)),
-        "alt": maybe(float(rng.randint(5, 300))),
-    }
-    patient.update({drug: maybe(rng.random() < 0.2) for drug in DRUGS})
-    return patient
-
-
-def test_score_frame_over_many_rows_equals_score_one_row_by_row() -> None:
-    rng = random.Random(20240121)
-    patients = [random_patient(rng) for _ in range(300)]
-    schema = {i.name: i.polars_dtype() for i in PHOENIX.inputs}
-    batch = PHOENIX.score_frame(pl.DataFrame(patients, schema=schema)).collect()
-    for patient, row in zip(patients, batch.iter_rows(named=True), strict=True):
-        one = PHOENIX.score_one(patient)
-        assert one.components == {c.name: row[c.name] for c in PHOENIX.components}
-        assert one.total == row["total"]
-        assert one.extras == {name: row[name] for name in PHOENIX.extras}
-    assert batch["total"].max() > 4  # the sample reaches high scores, not only zeros
-
-
 # --- refused inputs ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("values", "bad_input"),
@@ -407,8 +361,3 @@ def test_batch_keeps_an_impossible_row_unscored_with_its_reason() -> None:
     out = PHOENIX.score_frame(frame).collect()
     assert out["total"].to_list() == [0.0, None]
     assert out["_errors"][1].to_list() == ["spo2: above the plausible maximum 100 % (got 140.0)"]
-
-
-def test_every_input_and_component_has_english_and_chinese_labels() -> None:
-    for item in (*PHOENIX.inputs, *PHOENIX.components):
-        assert item.label_en and item.label_zh

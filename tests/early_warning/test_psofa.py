@@ -8,10 +8,8 @@ guard against the bugs found in the public R implementation ljwoodley/psofa.
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
-import polars as pl
 import pytest
 
 from lifenet.early_warning.scores import get_score
@@ -245,44 +243,6 @@ def test_only_age_scores_zero() -> None:
     assert score().total == 0
 
 
-# --- batch equals single patient ----------------------------------------------------------------
-def random_patient(rng: random.Random) -> dict[str, Any]:
-    def maybe(value: Any) -> Any:
-        return value if rng.random() < 0.8 else None
-
-    return {
-        "age_months": round(rng.uniform(0, 264), 2),
-        "pao2": maybe(round(rng.uniform(30, 300), 1)),
-        "spo2": maybe(float(rng.randint(70, 100))),
-        "fio2": maybe(round(rng.uniform(0.21, 1.0), 2)),
-        "respiratory_support": maybe(rng.random() < 0.5),
-        "map": maybe(float(rng.randint(30, 90))),
-        "systolic_bp": maybe(float(rng.randint(50, 130))),
-        "diastolic_bp": maybe(float(rng.randint(20, 49))),
-        "dopamine": maybe(rng.choice([0.0, 3.0, 5.0, 10.0, 20.0])),
-        "dobutamine": maybe(rng.choice([0.0, 5.0])),
-        "epinephrine": maybe(rng.choice([0.0, 0.05, 0.1, 0.3])),
-        "norepinephrine": maybe(rng.choice([0.0, 0.05, 0.2])),
-        "platelets": maybe(float(rng.randint(5, 400))),
-        "bilirubin": maybe(round(rng.uniform(0.1, 15), 1)),
-        "gcs": maybe(rng.randint(3, 15)),
-        "creatinine": maybe(round(rng.uniform(0.1, 6), 2)),
-    }
-
-
-def test_score_frame_over_many_rows_equals_score_one_row_by_row() -> None:
-    rng = random.Random(2017)
-    patients = [random_patient(rng) for _ in range(300)]
-    schema = {i.name: i.polars_dtype() for i in PSOFA.inputs}
-    batch = PSOFA.score_frame(pl.DataFrame(patients, schema=schema)).collect()
-    for patient, row in zip(patients, batch.iter_rows(named=True), strict=True):
-        one = PSOFA.score_one(patient)
-        assert one.components == {c.name: row[c.name] for c in PSOFA.components}
-        assert one.total == row["total"]
-        assert one.extras == {name: row[name] for name in PSOFA.extras}
-    assert batch["total"].max() > 12
-
-
 # --- refused inputs -------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("values", "bad_input"),
@@ -308,8 +268,3 @@ def test_age_is_required() -> None:
     with pytest.raises(ScoreInputError) as refused:
         PSOFA.score_one({"gcs": 15})
     assert [(p.input, p.rule) for p in refused.value.problems] == [("age_months", "required")]
-
-
-def test_every_input_and_component_has_english_and_chinese_labels() -> None:
-    for item in (*PSOFA.inputs, *PSOFA.components):
-        assert item.label_en and item.label_zh

@@ -320,10 +320,3 @@ def test_impossible_values_are_refused_naming_the_input(
     with pytest.raises(ScoreInputError) as caught:
         definition.score_one(values)
     assert [p.input for p in caught.value.problems] == [name]
-
-
-@pytest.mark.parametrize("definition", [SAPS1, SOFA])
-def test_every_input_and_component_has_english_and_chinese_labels(definition: Any) -> None:
-    for item in (*definition.inputs, *definition.components):
-        assert item.label_en and item.label_zh
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in item.label_zh)

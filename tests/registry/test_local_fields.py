@@ -133,3 +133,47 @@ def test_an_import_reads_the_hospitals_local_fields(world: World) -> None:
     )
     assert imported.status_code == 201, imported.text
     assert imported.json()["created"] == 1
+
+
+LOCAL_CHOICE = {
+    "Variable / Field Name": "local_circuit_brand",
+    "Form Name": "ecls_run",
+    "Field Type": "radio",
+    "Field Label": "Circuit brand",
+    "Choices, Calculations, OR Slider Labels": "maquet, Maquet | medos, Medos",
+}
+
+
+def test_a_local_choice_keeps_to_its_own_code_list_and_counts_as_a_field(world: World) -> None:
+    dm = world.api_client("county_a_dm")
+    core = dm.get(f"{R}/dictionary/redcap.csv").text
+    kept = dm.put(f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [LOCAL_CHOICE]))
+    assert kept.status_code == 200, kept.text
+    episode = full_case(dm, world)["episode"]
+    run = factories.ECLS_RUN | {"run_number": "2"}
+    wrong = dm.post(
+        f"{R}/records",
+        json={"form": "ecls_run", "parent_id": episode, "values": run | {"local_circuit_brand": "zzz"}},
+    )
+    assert wrong.status_code == 422
+    assert [(d["field"], d["rule"]) for d in wrong.json()["detail"]] == [("local_circuit_brand", "code")]
+    saved = dm.post(
+        f"{R}/records",
+        json={"form": "ecls_run", "parent_id": episode, "values": run | {"local_circuit_brand": "medos"}},
+    )
+    assert saved.status_code == 201, saved.text
+
+    # Data quality reads the hospital's own dictionary: the local value is no "unknown field".
+    officer = world.api_client("quality_officer")
+    asked = officer.post(
+        f"{R}/records/{saved.json()['id']}/queries",
+        json={"field": "local_circuit_brand", "question": "Which oxygenator came with it?"},
+    )
+    assert asked.status_code == 201, asked.text
+    client, _csrf = world.page_client("quality_officer")
+    invalid = client.get(
+        "/registry/quality/problems",
+        params={"hospital": world.unit("funan"), "form": "ecls_run", "rule": "invalid_values"},
+    )
+    assert invalid.status_code == 200
+    assert "local_circuit_brand" not in invalid.text

@@ -90,12 +90,16 @@ def test_a_query_goes_from_the_officer_to_the_hospital_and_back(world: World) ->
 
 
 def test_the_data_quality_page_counts_problems_per_hospital_and_form(world: World) -> None:
-    full_case(world.api_client("county_a_dm"), world)
+    dm = world.api_client("county_a_dm")
+    heavy = {"org_unit_id": world.unit("funan"), "values": factories.PATIENT | {"weight_kg": "160"}}
+    assert dm.post(f"{R}/patients", json=heavy | {"confirm": ["weight_kg"]}).status_code == 201
     client, _csrf = world.page_client("quality_officer")
     page = client.get("/registry/quality")
     assert page.status_code == 200
-    assert 'data-testid="dq-summary"' in page.text
-    assert "Funan" in page.text or "阜南" in page.text
+    link = f"/registry/quality/problems?hospital={world.unit('funan')}&form=patient&rule=soft_range"
+    assert f'<a href="{link}">1</a>' in page.text
+    listed = client.get(link)
+    assert listed.text.count('<a href="/registry/records/') == 1 and "160" in listed.text
 
 
 def test_the_hub_admits_a_transferred_child_on_the_page(world: World) -> None:

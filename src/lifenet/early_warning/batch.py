@@ -397,7 +397,7 @@ def _window_sides(
     stats = (
         checked.filter(pl.col(IN_WINDOW) | ~pl.col(OK))
         .group_by(ID, PARAMETER, OK)
-        .agg(pl.len().alias("_used"), *[stat_exprs[stat].alias(stat) for stat in needed])
+        .agg(*[stat_exprs[stat].alias(stat) for stat in needed])
         .collect()
     )
     refused_groups = stats.filter(~pl.col(OK))
@@ -408,9 +408,8 @@ def _window_sides(
     if refused_groups.height:
         # A second pass only when some observation was refused, to list each one.
         refused = checked.filter(~pl.col(OK)).select(ID, TIME, PARAMETER, VALUE).collect()
-    used = stats.filter(pl.col("_used") > 0)
-    by_parameter = used.partition_by(PARAMETER, as_dict=True, include_key=False)
-    low = high = used.select(pl.col(ID).unique(maintain_order=True))
+    by_parameter = stats.partition_by(PARAMETER, as_dict=True, include_key=False)
+    low = high = stats.select(pl.col(ID).unique(maintain_order=True))
     for item in inputs:
         lo_stat, hi_stat = _SIDES[kinds[item.name]]
         rows = by_parameter.get((item.name,))

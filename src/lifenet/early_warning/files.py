@@ -60,8 +60,25 @@ def read_table(path: Path) -> pl.DataFrame:
 def detect_shape(path: Path) -> InputShape:
     if path.is_dir() or path.name.endswith((".tar.gz", ".tgz")):
         return "physionet"
-    columns = set(read_table(path).columns)
-    return "long" if LONG_COLUMNS <= columns else "wide"
+    return "long" if LONG_COLUMNS <= set(_column_names(path)) else "wide"
+
+
+def _column_names(path: Path) -> list[str]:
+    """The file's column names, read from its header (not the whole file)."""
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    if path.suffix.lower() == ".parquet":
+        return list(pl.read_parquet_schema(path))
+    return _csv_header(path).columns
+
+
+def _csv_header(path: Path) -> pl.DataFrame:
+    if path.suffix.lower() not in (".csv", ".txt"):
+        raise InputFileError(f"{path}: unknown file type {path.suffix!r}; use .csv or .parquet")
+    try:
+        return pl.read_csv(path, n_rows=0, encoding="utf8-lossy")
+    except pl.exceptions.ComputeError as exc:
+        raise InputFileError(f"{path}: not a readable CSV file ({exc})") from exc
 
 
 def score_wide(
@@ -76,25 +93,34 @@ def score_wide(
         raise InputFileError(f"the input has no {id_column!r} column (columns: {', '.join(table.columns)})")
     known = {i.name for i in definition.inputs} | {id_column}
     ignored = [c for c in table.columns if c not in known]
-    inputs = table.select([c for c in table.columns if c in known])
-    inputs = inputs.with_columns(
-        [
-            pl.col(i.name).cast(i.polars_dtype(), strict=False)
-            for i in definition.inputs
-            if i.name in inputs.columns
-        ]
+    given = [i for i in definition.inputs if i.name in table.columns]
+    inputs = table.select([c for c in table.columns if c in known]).with_columns(
+        [i.read_column(table.schema[i.name]) for i in given]
     )
+    # A value that could not be read (text where a number belongs, "maybe" for yes/no) would
+    # score as missing, i.e. normal: such rows are refused, naming the input and the value.
+    reasons = [
+        pl.when(pl.col(i.name).is_null() & table[i.name].cast(pl.String).str.strip_chars().ne(""))
+        .then(pl.lit(f"{i.name}: expected {i.kind}, got ") + table[i.name].cast(pl.String))
+        .otherwise(pl.lit(""))
+        for i in given
+    ]
+    reason = pl.concat_str([pl.lit(""), *reasons], separator="; ").str.strip_chars("; ")
+    checked = inputs.with_columns(reason.alias("reason"))
+    unreadable_rows = checked.filter(pl.col("reason") != "").select(id_column, "reason")
+    inputs = checked.filter(pl.col("reason") == "").drop("reason")
     parts: list[pl.DataFrame] = []
     for offset in range(0, max(inputs.height, 1), CHUNK_ROWS):
         chunk = inputs.slice(offset, CHUNK_ROWS)
         parts.append(definition.score_frame(chunk).collect())
         if on_progress:
             on_progress(chunk.height)
-    scored = pl.concat(parts) if parts else pl.DataFrame()
+    scored = pl.concat(parts)  # the loop runs at least once
     ok = scored.filter(pl.col(ERRORS_COLUMN).list.len() == 0)
     dropped = scored.filter(pl.col(ERRORS_COLUMN).list.len() > 0).select(
         pl.col(id_column), pl.col(ERRORS_COLUMN).list.join("; ").alias("reason")
     )
+    dropped = pl.concat([unreadable_rows, dropped], how="vertical_relaxed")
     return Scored(ok.select([id_column, *definition.output_columns()]), dropped, ignored)
 
 

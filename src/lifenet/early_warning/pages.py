@@ -102,8 +102,7 @@ def _message(language: str, definition: ScoreDefinition, problem: InputProblem) 
 @router.get("/early-warning/patients/{patient_id}/scores", response_class=HTMLResponse)
 def patient_scores(request: Request, patient_id: int, me: CurrentPageUser, db: Db) -> Response:
     """The scores a patient's registry records imply (loaded into the registry patient page)."""
-    registry_queries.access_patient(db, me.principal, patient_id)
-    records = registry_queries.visible_records(db, me.principal, patient_id)
+    _patient, records = registry_queries.access_patient(db, me.principal, patient_id)
     by_id = {r.id: r for r in records}
     runs = []
     for run in (r for r in records if r.form == "ecls_run"):

@@ -166,12 +166,8 @@ def prism4_inputs(
 
 
 def _scored(name: str, run_id: int, values: dict[str, Any]) -> RegistryScore:
-    definition = get_score(name)
-    missing = tuple(i.name for i in definition.inputs if i.required and values.get(i.name) is None)
-    if missing:
-        return RegistryScore(name, run_id, None, missing)
     try:
-        return RegistryScore(name, run_id, definition.score_one(values))
+        return RegistryScore(name, run_id, get_score(name).score_one(values))
     except ScoreInputError as exc:
         return RegistryScore(name, run_id, None, tuple(p.input for p in exc.problems))
 

@@ -22,7 +22,7 @@ from lifenet.network import actions as network_actions
 from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
 from lifenet.registry import queries, redcap, validation
-from lifenet.registry.dictionary import Form, load_dictionary, local_fields
+from lifenet.registry.dictionary import Dictionary, Form, local_fields
 from lifenet.registry.models import (
     DataQuery,
     DictionaryExtension,
@@ -258,6 +258,7 @@ def record_context(session: Session, patient_id: int, parent_id: int | None) -> 
 
 
 def _validated(
+    dictionary: Dictionary,
     form: Form,
     values: Mapping[str, Any],
     *,
@@ -266,7 +267,13 @@ def _validated(
     tz: str,
 ) -> dict[str, Any]:
     result = validation.validate_record(
-        form, values, confirmed_soft=frozenset(confirmed), today=today_in(tz), tz=tz, context=context
+        form,
+        values,
+        confirmed_soft=frozenset(confirmed),
+        today=today_in(tz),
+        tz=tz,
+        context=context,
+        dictionary=dictionary,  # the hospital's, with the code lists of its local fields
     )
     if result.errors:
         raise InvalidInput(*result.errors)
@@ -326,9 +333,8 @@ def do_save_form(
     unit = network_queries.get_org_unit(session, org_unit_id)
     _require(by, Permission.WRITE_PATIENTS, unit)
     _check_parent(session, definition, patient_id, parent_id)
-    cleaned = _validated(
-        definition, values, confirmed=confirmed, context=record_context(session, patient_id, parent_id), tz=tz
-    )
+    context = record_context(session, patient_id, parent_id)
+    cleaned = _validated(dictionary, definition, values, confirmed=confirmed, context=context, tz=tz)
     return do_create_record(
         session,
         by,
@@ -355,8 +361,7 @@ def do_register_with_form(
     _require(by, Permission.WRITE_PATIENTS, unit)
     network_id = new_network_id()
     filled = {**values, "network_id": network_id}
-    patient_form = queries.dictionary_for(session, unit.id).form("patient")
-    _validated(patient_form, filled, confirmed=confirmed, context={}, tz=tz)
+    # The patient row is only flushed: if the form is refused below, nothing is committed.
     patient = _add_patient(session, by, unit, network_id)
     return do_save_form(
         session,
@@ -448,15 +453,12 @@ def do_edit_form(
 ) -> RegistryRecord:
     """Validate a changed form and save it (a reason and the version read are required)."""
     record = _writable(session, by, record_id)
-    definition = queries.dictionary_for(session, record.org_unit_id).form(record.form)
+    dictionary = queries.dictionary_for(session, record.org_unit_id)
     if record.form == "patient":
         values = {**values, "network_id": record.values.get("network_id")}
+    context = record_context(session, record.patient_id, record.parent_id)
     cleaned = _validated(
-        definition,
-        values,
-        confirmed=confirmed,
-        context=record_context(session, record.patient_id, record.parent_id),
-        tz=tz,
+        dictionary, dictionary.form(record.form), values, confirmed=confirmed, context=context, tz=tz
     )
     return do_update_record(session, by, record_id, cleaned, expected_version=expected_version, reason=reason)
 
@@ -528,7 +530,7 @@ def do_raise_query(
     if by is not None and not by.can(Permission.READ_PATIENTS, unit.path):
         raise NotFound("record", record_id)
     _require(by, Permission.RAISE_QUERIES, unit)
-    form = load_dictionary().form(record.form)
+    form = queries.dictionary_for(session, record.org_unit_id).form(record.form)
     if form.get(field) is None:
         raise InvalidInput.one(
             "field",

@@ -63,8 +63,7 @@ def list_patients(
 
 
 def _patient_out(db: Db, me: CurrentApiUser, patient_id: int) -> PatientOut:
-    patient = queries.access_patient(db, me.principal, patient_id)
-    records = queries.visible_records(db, me.principal, patient_id)
+    patient, records = queries.access_patient(db, me.principal, patient_id)
     return PatientOut(
         id=patient.id,
         network_id=patient.network_id,
@@ -213,6 +212,7 @@ async def import_file(
 
     A refused file answers 422 with the problems (row, field, value, rule, message).
     """
+    me.principal.require_anywhere(Permission.IMPORT_DATA)  # before reading the upload
     async with request.form() as posted:
         upload = posted.get("file")
         if not isinstance(upload, StarletteUpload):

@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 from lifenet.access import Permission, Principal
 from lifenet.lib.errors import N_
 from lifenet.network.models import OrgUnit
-from lifenet.registry.dictionary import FORM_FILES, Check, Dictionary, Form, load_dictionary
+from lifenet.registry import queries
+from lifenet.registry.dictionary import FORM_FILES, Check, Dictionary, Form
 from lifenet.registry.dictionary import expressions as ex
 from lifenet.registry.models import RegistryPatient, RegistryRecord
 from lifenet.registry.validation import validate_frame
@@ -442,13 +443,20 @@ def _context_forms(dictionary: Dictionary, forms: Iterable[str]) -> set[str]:
 def _problem_frame(
     session: Session, frame: pl.DataFrame, *, today: dt.date, stale_days: int, tz: str
 ) -> pl.DataFrame:
-    dictionary = load_dictionary()
-    forms = [f for f in frame["form"].unique().sort().to_list() if f in dictionary.forms]
-    context = _context(session, frame, _context_forms(dictionary, forms))
     parts = [pl.DataFrame(schema=PROBLEM_SCHEMA)]
-    for form_name in forms:
-        rows = frame.filter(pl.col("form") == form_name)
-        parts.append(_form_problems(dictionary, form_name, rows, context, today, tz))
+    # Each hospital's records are checked against its own dictionary (its local fields);
+    # hospitals without local fields share the core one, so they are checked in one pass.
+    by_dictionary: dict[int, tuple[Dictionary, list[int]]] = {}
+    for hospital_id in frame["hospital_id"].unique().to_list():
+        dictionary = queries.dictionary_for(session, hospital_id)
+        by_dictionary.setdefault(id(dictionary), (dictionary, []))[1].append(hospital_id)
+    for dictionary, hospital_ids in by_dictionary.values():
+        held = frame.filter(pl.col("hospital_id").is_in(hospital_ids))
+        forms = [f for f in held["form"].unique().sort().to_list() if f in dictionary.forms]
+        context = _context(session, held, _context_forms(dictionary, forms))
+        for form_name in forms:
+            rows = held.filter(pl.col("form") == form_name)
+            parts.append(_form_problems(dictionary, form_name, rows, context, today, tz))
     parts.append(_stale(frame, today, stale_days, tz))
     return pl.concat([p.cast(PROBLEM_SCHEMA) for p in parts])  # type: ignore[arg-type]
 

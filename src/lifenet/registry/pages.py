@@ -80,9 +80,11 @@ def _stored_as_form(form: Form, values: dict[str, Any], tz: str) -> dict[str, An
     return {f.name: _as_text(f, values.get(f.name), zone) for f in form.fields}
 
 
-def _shown(form: Form, values: dict[str, Any], *, tz: str, context: dict[str, dict[str, Any]]) -> set[str]:
+def _shown(
+    dictionary: Dictionary, form: Form, values: dict[str, Any], *, tz: str, context: dict[str, dict[str, Any]]
+) -> set[str]:
     result = validation.validate_record(
-        form, values, today=actions.today_in(tz), tz=tz, context=context, confirmed_soft=frozenset()
+        form, values, today=actions.today_in(tz), tz=tz, context=context, dictionary=dictionary
     )
     return set(result.shown)
 
@@ -94,22 +96,27 @@ def _form_page(
     request: Request,
     me: PageUser,
     *,
+    dictionary: Dictionary,
     form: Form,
     action: str,
-    title: str,
     values: dict[str, Any],
-    shown: set[str],
+    branching: dict[str, Any] | None = None,
+    context: dict[str, dict[str, Any]] | None = None,
+    title_suffix: str = "",
     errors: InvalidInput | None = None,
     record: RegistryRecord | None = None,
     units: list[OrgUnit] | None = None,
     crumbs: list[tuple[str, str]] | None = None,
     extra: dict[str, Any] | None = None,
-    dictionary: Dictionary | None = None,
 ) -> Response:
-    dictionary = dictionary or load_dictionary()
+    """A dictionary form. ``values`` fill the inputs; ``branching`` (the values as typed or
+    stored, default ``values``) and ``context`` (related records) decide which fields show."""
+    tz = _tz(request)
+    shown = _shown(dictionary, form, values if branching is None else branching, tz=tz, context=context or {})
+    title = (form.label_zh if me.language.startswith("zh") else form.label_en) + title_suffix
     warnings = errors.errors if isinstance(errors, actions.UnconfirmedValues) else []
     hard = errors.errors if errors is not None and not warnings else []
-    context = {
+    page = {
         "form": form,
         "dictionary": dictionary,
         "sections": _sections(form),
@@ -125,7 +132,7 @@ def _form_page(
         "choices": {f.name: _choices(dictionary, f, me.language) for f in form.fields},
     } | (extra or {})
     status = 200 if errors is None else error_status(errors)
-    return render(request, "registry/form.html", context, user=me, active="registry", status_code=status)
+    return render(request, "registry/form.html", page, user=me, active="registry", status_code=status)
 
 
 def _sections(form: Form) -> list[tuple[str | None, list[Field]]]:
@@ -196,15 +203,14 @@ def patient_list(
 @router.get("/registry/patients/new", response_class=HTMLResponse)
 def new_patient_form(request: Request, me: CurrentPageUser, db: Db) -> Response:
     me.principal.require_anywhere(Permission.WRITE_PATIENTS)
-    form = load_dictionary().form("patient")
+    dictionary = load_dictionary()  # no hospital chosen yet: the core patient form
     return _form_page(
         request,
         me,
-        form=form,
+        dictionary=dictionary,
+        form=dictionary.form("patient"),
         action="/registry/patients/new",
-        title=form.label_zh if me.language.startswith("zh") else form.label_en,
         values={},
-        shown=_shown(form, {}, tz=_tz(request), context={}),
         units=[u for u in _writable_units(db, me) if u.kind == "hospital"],
         crumbs=[REGISTRY],
     )
@@ -227,14 +233,15 @@ def register_patient(request: Request, me: CurrentPageUser, db: Db, posted: Mult
         )
     except InvalidInput as exc:
         db.rollback()
+        dictionary = load_dictionary()
         return _form_page(
             request,
             me,
-            form=form,
+            dictionary=dictionary,
+            form=dictionary.form("patient"),
             action="/registry/patients/new",
-            title=form.label_zh if me.language.startswith("zh") else form.label_en,
             values=values | {"org_unit_id": unit_text},
-            shown=_shown(form, values, tz=_tz(request), context={}),
+            branching=values,
             errors=exc,
             units=[u for u in _writable_units(db, me) if u.kind == "hospital"],
             crumbs=[REGISTRY],
@@ -253,15 +260,15 @@ def _transfer_page(
     values: dict[str, Any],
     errors: InvalidInput | None = None,
 ) -> Response:
-    form = load_dictionary().form("episode")
+    dictionary = load_dictionary()  # the admitting hospital is chosen on this form
     return _form_page(
         request,
         me,
-        form=form,
+        dictionary=dictionary,
+        form=dictionary.form("episode"),
         action="/registry/transfers/new",
-        title=f"{form.label_zh if me.language.startswith('zh') else form.label_en} · {network_id}",
+        title_suffix=f" · {network_id}",
         values=values,
-        shown=_shown(form, values, tz=_tz(request), context={}),
         errors=errors,
         units=[u for u in _writable_units(db, me) if u.kind == "hospital"],
         crumbs=[REGISTRY],
@@ -306,8 +313,7 @@ def admit_transfer(request: Request, me: CurrentPageUser, db: Db, posted: MultiF
 
 @router.get("/registry/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(request: Request, patient_id: int, me: CurrentPageUser, db: Db, saved: int = 0) -> Response:
-    patient = queries.access_patient(db, me.principal, patient_id)
-    records = queries.visible_records(db, me.principal, patient_id)
+    patient, records = queries.access_patient(db, me.principal, patient_id)
     dictionary = load_dictionary()
     children = {name: f for name, f in dictionary.forms.items() if f.parent}
     context = {
@@ -363,19 +369,17 @@ def _new_record_page(
     values: dict[str, Any],
     errors: InvalidInput | None = None,
 ) -> Response:
-    context = actions.record_context(db, parent.patient_id, parent.id)
     return _form_page(
         request,
         me,
+        dictionary=queries.dictionary_for(db, parent.org_unit_id),
         form=form,
         action=f"/registry/records/{parent.id}/add/{form.name}",
-        title=form.label_zh if me.language.startswith("zh") else form.label_en,
         values=values,
-        shown=_shown(form, values, tz=_tz(request), context=context),
+        context=actions.record_context(db, parent.patient_id, parent.id),
         errors=errors,
         crumbs=[REGISTRY, (f"/registry/patients/{parent.patient_id}", N_("Patient"))],
-        extra={"patient_id": parent.patient_id, "parent_id": parent.id},
-        dictionary=queries.dictionary_for(db, parent.org_unit_id),
+        extra={"patient_id": parent.patient_id, "parent_id": parent.id, "unit_id": parent.org_unit_id},
     )
 
 
@@ -437,15 +441,15 @@ def _record_page(
     form = dictionary.form(record.form)
     shown_values = values if values is not None else _stored_as_form(form, record.values, _tz(request))
     unit = network_queries.get_org_unit(db, record.org_unit_id)
-    context = actions.record_context(db, record.patient_id, record.parent_id)
     return _form_page(
         request,
         me,
+        dictionary=dictionary,
         form=form,
         action=f"/registry/records/{record.id}",
-        title=form.label_zh if me.language.startswith("zh") else form.label_en,
         values=shown_values,
-        shown=_shown(form, values if values is not None else record.values, tz=_tz(request), context=context),
+        branching=values if values is not None else record.values,
+        context=actions.record_context(db, record.patient_id, record.parent_id),
         errors=errors,
         record=record,
         crumbs=[REGISTRY, (f"/registry/patients/{record.patient_id}", N_("Patient"))],
@@ -456,8 +460,8 @@ def _record_page(
             "can_answer": me.principal.can(Permission.WRITE_PATIENTS, unit.path),
             "queries": queries.queries_on(db, record.id),
             "reason": reason,
+            "unit_id": record.org_unit_id,
         },
-        dictionary=dictionary,
     )
 
 
@@ -514,15 +518,19 @@ def shown_fields(
     The rules run here, in the same code as validation, so the browser never evaluates a
     second copy of them.
     """
-    form = load_dictionary().form(form_name)
     parent_text = (posted.get("_parent_id") or [""])[-1]
+    unit_text = (posted.get("_unit_id") or [""])[-1]
     context: dict[str, dict[str, Any]] = {}
+    dictionary = load_dictionary()
     if parent_text.isdigit():
         parent = queries.access_record(db, me.principal, int(parent_text))
         context = actions.record_context(db, parent.patient_id, parent.id)
-        # The parent's hospital: its local fields branch too.
-        form = queries.dictionary_for(db, parent.org_unit_id).form(form_name)
-    shown = _shown(form, _raw_values(form, posted), tz=_tz(request), context=context)
+    if unit_text.isdigit():
+        # The record's hospital: its local fields branch too.
+        unit = network_queries.access_org_unit(db, me.principal, int(unit_text), Permission.VIEW_ORG)
+        dictionary = queries.dictionary_for(db, unit.id)
+    form = dictionary.form(form_name)
+    shown = _shown(dictionary, form, _raw_values(form, posted), tz=_tz(request), context=context)
     return JSONResponse({"shown": sorted(shown)})
 
 

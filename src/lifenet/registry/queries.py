@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,14 +57,16 @@ def access_record(session: Session, principal: Principal, record_id: int) -> Reg
     return record
 
 
-def access_patient(session: Session, principal: Principal, patient_id: int) -> RegistryPatient:
-    """A patient the user may read: at least one of their records is in the user's scope."""
-    if not visible_records(session, principal, patient_id):
-        raise NotFound("patient", patient_id)
-    patient = session.get(RegistryPatient, patient_id)
+def access_patient(
+    session: Session, principal: Principal, patient_id: int
+) -> tuple[RegistryPatient, Sequence[RegistryRecord]]:
+    """A patient the user may read — at least one of their records is in the user's scope —
+    with the records the user may read (another hospital's part stays hidden)."""
+    records = visible_records(session, principal, patient_id)
+    patient = session.get(RegistryPatient, patient_id) if records else None
     if patient is None:
         raise NotFound("patient", patient_id)
-    return patient
+    return patient, records
 
 
 def visible_records(session: Session, principal: Principal, patient_id: int) -> Sequence[RegistryRecord]:
@@ -172,15 +173,25 @@ def extension_of(session: Session, org_unit_id: int) -> tuple[OrgUnit, Dictionar
     return hospital, extension
 
 
+# (extension id, its change time) -> the extended dictionary: a new upload is read once.
+_EXTENDED: dict[tuple[int, dt.datetime], Dictionary] = {}
+
+
 def dictionary_for(session: Session, org_unit_id: int) -> Dictionary:
     """The dictionary a hospital's forms use: the core one plus the hospital's local fields."""
-    hospital, extension = extension_of(session, org_unit_id)
-    if extension is None:
+    unit = network_queries.get_org_unit(session, org_unit_id)
+    hospital = network_queries.hospital_of(session, unit) or unit
+    found = session.execute(
+        select(DictionaryExtension.id, DictionaryExtension.updated_at).where(
+            DictionaryExtension.org_unit_id == hospital.id
+        )
+    ).first()
+    if found is None:
         return load_dictionary()
-    return _extended(extension.id, extension.updated_at, extension.redcap_csv, hospital.code)
-
-
-@functools.lru_cache(maxsize=32)
-def _extended(extension_id: int, updated_at: dt.datetime, text: str, hospital: str) -> Dictionary:
-    # Keyed by the row and its change time: a new upload is read once, then reused.
-    return redcap.import_extension(text, hospital=hospital)
+    key = (found.id, found.updated_at)
+    if key not in _EXTENDED:
+        text = session.scalar(
+            select(DictionaryExtension.redcap_csv).where(DictionaryExtension.id == found.id)
+        )
+        _EXTENDED[key] = redcap.import_extension(text or "", hospital=hospital.code)
+    return _EXTENDED[key]

@@ -19,7 +19,7 @@ Conventions every score module follows:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -28,6 +28,8 @@ import polars as pl
 InputKind = Literal["number", "integer", "boolean", "choice"]
 
 ERRORS_COLUMN = "_errors"
+YES_TEXT = ("1", "true", "yes", "y")
+NO_TEXT = ("0", "false", "no", "n")
 TOTAL_COLUMN = "total"
 MORTALITY_COLUMN = "predicted_mortality"
 
@@ -59,6 +61,24 @@ class ScoreInput:
             "required": self.required,
             "help": {"en": self.help_en, "zh": self.help_zh},
         }
+
+    def read_column(self, dtype: pl.DataType) -> pl.Expr:
+        """The input's column (of ``dtype``, as read from a file) as this input's type; a value
+        that cannot be read becomes null — compare with the column to report it."""
+        col = pl.col(self.name)
+        if self.kind == "boolean" and dtype == pl.String:
+            text = col.str.strip_chars().str.to_lowercase()
+            return (
+                pl.when(text.is_in(YES_TEXT))
+                .then(True)
+                .when(text.is_in(NO_TEXT))
+                .then(False)
+                .alias(self.name)
+            )
+        if self.kind == "integer":
+            number = col.cast(pl.Float64, strict=False)
+            return pl.when(number == number.round(0)).then(number.cast(pl.Int64)).alias(self.name)
+        return col.cast(self.polars_dtype(), strict=False).alias(self.name)
 
     def polars_dtype(self) -> pl.DataType:
         if self.kind == "integer":
@@ -102,7 +122,7 @@ def banded(value: str | pl.Expr, bands: Sequence[Band], missing: float = 0) -> p
     return result
 
 
-def flag(value: str | pl.Expr, points: float) -> pl.Expr:
+def flag(value: str | pl.Expr, points: float = 1.0) -> pl.Expr:
     """``points`` when a yes/no input is true, else 0 (missing counts as no)."""
     expr = pl.col(value) if isinstance(value, str) else value
     return pl.when(expr.fill_null(False)).then(pl.lit(float(points))).otherwise(pl.lit(0.0))
@@ -347,12 +367,8 @@ class ScoreDefinition:
         ]
         return frame.with_columns(missing) if missing else frame
 
-    def score_frame(self, frame: pl.DataFrame | pl.LazyFrame, *, keep_invalid: bool = True) -> pl.LazyFrame:
-        """Score every row. Invalid rows keep null scores and their ``_errors`` list.
-
-        With ``keep_invalid=False`` invalid rows are dropped (their messages are lost: use
-        ``split_invalid`` to keep a report).
-        """
+    def score_frame(self, frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+        """Score every row. Invalid rows keep null scores and their ``_errors`` list."""
         lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
         lazy = self.with_problems(self._with_missing_inputs(lazy))
         valid = pl.col(ERRORS_COLUMN).list.len() == 0
@@ -363,8 +379,6 @@ class ScoreDefinition:
             lazy = lazy.with_columns([pl.when(valid).then(e).alias(n) for n, e in self.extras.items()])
         if self.mortality is not None:
             lazy = lazy.with_columns(pl.when(valid).then(self.mortality).alias(MORTALITY_COLUMN))
-        if not keep_invalid:
-            lazy = lazy.filter(valid)
         return lazy
 
     def score_one(self, values: Mapping[str, Any]) -> ScoreResult:
@@ -422,9 +436,9 @@ def _coerce(item: ScoreInput, value: Any) -> Any:
         if isinstance(value, bool):
             return value
         text = str(value).strip().lower()
-        if text in {"1", "true", "yes", "y"}:
+        if text in YES_TEXT:
             return True
-        if text in {"0", "false", "no", "n"}:
+        if text in NO_TEXT:
             return False
         raise ValueError(value)
     if item.kind == "choice":
@@ -439,6 +453,3 @@ def _coerce(item: ScoreInput, value: Any) -> Any:
             raise ValueError(value)
         return int(number)
     return number
-
-
-ScoreBuilder = Callable[[], ScoreDefinition]

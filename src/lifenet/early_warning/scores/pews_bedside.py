@@ -54,7 +54,6 @@ AGE_GROUPS: tuple[Band, ...] = (
     Band(48, 144, 3, lower_inclusive=False, upper_inclusive=True),
     Band(144, None, 4, lower_inclusive=False),
 )
-AGE_GROUP_NAMES = ("0 to <3 months", "3 to <12 months", "1-4 years", ">4-12 years", ">12 years")
 
 # Per age group, most severe band first (the first matching band wins).
 HEART_RATE: tuple[tuple[Band, ...], ...] = (

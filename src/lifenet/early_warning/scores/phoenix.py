@@ -27,9 +27,11 @@ from lifenet.early_warning.scores.base import (
     ScoreDefinition,
     ScoreInput,
     banded,
+    flag,
     number,
     yes_no,
 )
+from lifenet.early_warning.scores.psofa import BLOOD_PRESSURE_INPUTS, MAP_USED, PF_RATIO, SF_RATIO
 
 AGE = "age_months"
 VASOACTIVES = ("dobutamine", "dopamine", "epinephrine", "milrinone", "norepinephrine", "vasopressin")
@@ -70,22 +72,10 @@ def yes(name: str) -> pl.Expr:
     return pl.col(name).fill_null(False)
 
 
-def points_if(condition: pl.Expr, points: float = 1.0) -> pl.Expr:
-    """``points`` when the condition holds, 0 when it is false or unknown (missing data is normal)."""
-    return pl.when(condition.fill_null(False)).then(pl.lit(points)).otherwise(pl.lit(0.0))
-
-
 # --- derived values: the reading of each choice is made here, once -----------------------
 # MAP: a measured MAP is preferred; otherwise DBP + (SBP - DBP) / 3 (rubric footnote f).
-# Derived values are rounded to 6 decimals so that, e.g., SpO2 87.6 / FiO2 0.3 is 292 and not
-# 291.99999999999994, and the batch and single-patient paths agree to the bit at band edges.
-DERIVED_DECIMALS = 6
-MAP_USED = pl.coalesce(
-    pl.col("map"), pl.col("diastolic_bp") + (pl.col("systolic_bp") - pl.col("diastolic_bp")) / 3.0
-).round(DERIVED_DECIMALS)
-PF_RATIO = (pl.col("pao2") / pl.col("fio2")).round(DERIVED_DECIMALS)
-# SpO2:FiO2 is valid only when SpO2 <= 97% (rubric footnote b).
-SF_RATIO = pl.when(pl.col("spo2") <= 97).then((pl.col("spo2") / pl.col("fio2")).round(DERIVED_DECIMALS))
+# MAP, PaO2:FiO2 and SpO2:FiO2 are read as pSOFA reads them (SpO2:FiO2 only when SpO2 <= 97%,
+# rubric footnote b), from the same expressions.
 
 
 def _respiratory() -> pl.Expr:
@@ -95,7 +85,7 @@ def _respiratory() -> pl.Expr:
     below_1 = ((PF_RATIO < 400) | (SF_RATIO < 292)).fill_null(False)
     below_2 = ((PF_RATIO < 200) | (SF_RATIO < 220)).fill_null(False)
     below_3 = ((PF_RATIO < 100) | (SF_RATIO < 148)).fill_null(False)
-    return points_if(support & below_1) + points_if(imv & below_2) + points_if(imv & below_3)
+    return flag(support & below_1) + flag(imv & below_2) + flag(imv & below_3)
 
 
 def _vasoactive_count() -> pl.Expr:
@@ -119,29 +109,29 @@ def _cardiovascular() -> pl.Expr:
 
 def _coagulation() -> pl.Expr:
     abnormal = (
-        points_if(pl.col("platelets") < 100)
-        + points_if(pl.col("inr") > 1.3)
-        + points_if(pl.col("d_dimer") > 2)
-        + points_if(pl.col("fibrinogen") < 100)
+        flag(pl.col("platelets") < 100)
+        + flag(pl.col("inr") > 1.3)
+        + flag(pl.col("d_dimer") > 2)
+        + flag(pl.col("fibrinogen") < 100)
     )
     return pl.min_horizontal(abnormal, pl.lit(2.0))
 
 
 def _neurologic() -> pl.Expr:
     fixed = yes("pupils_bilaterally_fixed")
-    return pl.when(fixed).then(pl.lit(2.0)).otherwise(points_if(pl.col("gcs") <= 10))
+    return pl.when(fixed).then(pl.lit(2.0)).otherwise(flag(pl.col("gcs") <= 10))
 
 
-ENDOCRINE = points_if((pl.col("glucose") < 50) | (pl.col("glucose") > 150))
-IMMUNOLOGIC = points_if((pl.col("anc") < 0.5) | (pl.col("alc") < 1.0))
-HEPATIC = points_if((pl.col("bilirubin") >= 4) | (pl.col("alt") > 102))
+ENDOCRINE = flag((pl.col("glucose") < 50) | (pl.col("glucose") > 150))
+IMMUNOLOGIC = flag((pl.col("anc") < 0.5) | (pl.col("alc") < 1.0))
+HEPATIC = flag((pl.col("bilirubin") >= 4) | (pl.col("alt") > 102))
 
 
 def _renal() -> pl.Expr:
     age = pl.col(AGE)
     out: Any = pl.when(age.is_null() | pl.col("creatinine").is_null()).then(pl.lit(0.0))
     for group, limit in CREATININE_GROUPS:
-        out = out.when(group.condition(age)).then(points_if(pl.col("creatinine") >= limit))
+        out = out.when(group.condition(age)).then(flag(pl.col("creatinine") >= limit))
     result: pl.Expr = out.otherwise(pl.lit(0.0))
     return result
 
@@ -195,18 +185,7 @@ INPUTS = (
         for drug in VASOACTIVES
     ),
     number("lactate", "Lactate (arterial or venous)", "乳酸（动脉或静脉）", "mmol/L", 0, 40),
-    number(
-        "map",
-        "Mean arterial pressure, measured",
-        "平均动脉压（实测）",
-        "mmHg",
-        5,
-        250,
-        help_en="Preferred; otherwise it is computed as DBP + (SBP - DBP)/3.",
-        help_zh="优先使用；缺失时按 舒张压+(收缩压-舒张压)/3 计算。",
-    ),
-    number("systolic_bp", "Systolic blood pressure", "收缩压", "mmHg", 5, 300),
-    number("diastolic_bp", "Diastolic blood pressure", "舒张压", "mmHg", 5, 250),
+    *BLOOD_PRESSURE_INPUTS,
     number("platelets", "Platelets", "血小板", "10^3/µL", 0, 2000),
     number("inr", "International normalised ratio (INR)", "国际标准化比值（INR）", "ratio", 0.5, 20),
     number("d_dimer", "D-dimer", "D-二聚体", "mg/L FEU", 0, 100),

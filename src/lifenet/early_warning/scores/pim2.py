@@ -26,6 +26,7 @@ from lifenet.early_warning.scores.base import (
     Component,
     ScoreDefinition,
     ScoreInput,
+    constant_component,
     flag,
     logistic,
 )
@@ -182,14 +183,7 @@ COMPONENTS = (
         explain_en="-1.577 for a low-risk diagnosis.",
         explain_zh="有低危诊断时加-1.577。",
     ),
-    Component(
-        "constant",
-        "Constant",
-        "常数项",
-        pl.lit(INTERCEPT),
-        explain_en="Model intercept -4.8841.",
-        explain_zh="模型截距-4.8841。",
-    ),
+    constant_component(INTERCEPT),
 )
 
 DEFINITION = ScoreDefinition(

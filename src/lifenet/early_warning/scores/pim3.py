@@ -27,6 +27,8 @@ from lifenet.early_warning.scores.base import (
     Component,
     ScoreDefinition,
     ScoreInput,
+    choice_points,
+    constant_component,
     flag,
     logistic,
 )
@@ -224,8 +226,7 @@ def chose(name: str) -> pl.Expr:
 
 
 def _procedure_term() -> pl.Expr:
-    col = pl.col(RECOVERY_PROCEDURE.name)
-    return col.replace_strict(PROCEDURE_COEFFICIENTS, default=0.0, return_dtype=pl.Float64).fill_null(0.0)
+    return choice_points(RECOVERY_PROCEDURE.name, PROCEDURE_COEFFICIENTS)
 
 
 def _diagnosis_term() -> pl.Expr:
@@ -306,14 +307,7 @@ COMPONENTS = (
         explain_en="Highest category recorded: very high 1.6225; high 1.0725; low -2.1766.",
         explain_zh="取所记录的最高风险类别：极高危1.6225；高危1.0725；低危-2.1766。",
     ),
-    Component(
-        "constant",
-        "Constant",
-        "常数项",
-        pl.lit(INTERCEPT),
-        explain_en="Model intercept -1.7928.",
-        explain_zh="模型截距-1.7928。",
-    ),
+    constant_component(INTERCEPT),
 )
 
 DEFINITION = ScoreDefinition(

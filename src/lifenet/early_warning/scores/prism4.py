@@ -30,6 +30,7 @@ from lifenet.early_warning.scores.base import (
     ScoreDefinition,
     ScoreInput,
     banded,
+    choice_points,
     flag,
     logistic,
 )
@@ -101,10 +102,7 @@ LOW_RISK_SYSTEM = ScoreInput(
 
 
 def _admission_source_term() -> pl.Expr:
-    col = pl.col(ADMISSION_SOURCE.name)
-    return col.replace_strict(ADMISSION_SOURCE_COEFFICIENTS, default=0.0, return_dtype=pl.Float64).fill_null(
-        0.0
-    )
+    return choice_points(ADMISSION_SOURCE.name, ADMISSION_SOURCE_COEFFICIENTS)
 
 
 COMPONENTS = (

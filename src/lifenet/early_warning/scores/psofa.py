@@ -35,7 +35,7 @@ from lifenet.early_warning.scores.base import (
     by_group,
     number,
 )
-from lifenet.early_warning.scores.sofa import vasoactive_points
+from lifenet.early_warning.scores.sofa import BILIRUBIN, GCS, PLATELETS, vasoactive_points
 
 AGE = "age_months"
 
@@ -75,9 +75,7 @@ CREATININE = (
 PF_CUTS = (400.0, 300.0, 200.0, 100.0)
 SF_CUTS = (292.0, 264.0, 221.0, 148.0)
 
-PLATELETS = (Band(None, 20, 4), Band(None, 50, 3), Band(None, 100, 2), Band(None, 150, 1))
-BILIRUBIN = (Band(12, None, 4), Band(6, None, 3), Band(2, None, 2), Band(1.2, None, 1))
-GCS = (Band(None, 6, 4), Band(None, 10, 3), Band(None, 13, 2), Band(None, 15, 1))
+# Platelets, bilirubin and GCS score as in the adult SOFA (Matics 2017, Table 1): its tables.
 
 # --- derived values: each reading is made here, once ------------------------------------
 # Derived values are rounded to 6 decimals so that, e.g., SpO2 87.6 / FiO2 0.3 is 292 and not
@@ -94,6 +92,23 @@ RESPIRATORY_SOURCE = (
     .when(SF_RATIO.is_not_null())
     .then(pl.lit("sf"))
     .otherwise(pl.lit(None, dtype=pl.String))
+)
+
+
+# The pressures MAP_USED reads (Phoenix reads them the same way).
+BLOOD_PRESSURE_INPUTS = (
+    number(
+        "map",
+        "Mean arterial pressure, measured",
+        "平均动脉压（实测）",
+        "mmHg",
+        5,
+        250,
+        help_en="Preferred; otherwise computed as DBP + (SBP - DBP)/3.",
+        help_zh="优先使用；缺失时按 舒张压+(收缩压-舒张压)/3 计算。",
+    ),
+    number("systolic_bp", "Systolic blood pressure", "收缩压", "mmHg", 5, 300),
+    number("diastolic_bp", "Diastolic blood pressure", "舒张压", "mmHg", 5, 250),
 )
 
 
@@ -196,18 +211,7 @@ INPUTS = (
         help_en="Needed for 3 or 4 respiratory points.",
         help_zh="呼吸项计3或4分的前提。",
     ),
-    number(
-        "map",
-        "Mean arterial pressure, measured",
-        "平均动脉压（实测）",
-        "mmHg",
-        5,
-        250,
-        help_en="Preferred; otherwise computed as DBP + (SBP - DBP)/3.",
-        help_zh="优先使用；缺失时按 舒张压+(收缩压-舒张压)/3 计算。",
-    ),
-    number("systolic_bp", "Systolic blood pressure", "收缩压", "mmHg", 5, 300),
-    number("diastolic_bp", "Diastolic blood pressure", "舒张压", "mmHg", 5, 250),
+    *BLOOD_PRESSURE_INPUTS,
     _dose_input("dopamine", "Dopamine", "多巴胺", 50),
     _dose_input("dobutamine", "Dobutamine", "多巴酚丁胺", 50),
     _dose_input("epinephrine", "Epinephrine", "肾上腺素", 5),

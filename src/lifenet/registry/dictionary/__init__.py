@@ -530,6 +530,7 @@ __all__ = [
     "check_form",
     "extend",
     "load_dictionary",
+    "local_fields",
     "migrate_values",
     "parse_codelists",
     "parse_form",
