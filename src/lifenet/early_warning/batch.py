@@ -64,10 +64,9 @@ import polars as pl
 
 from lifenet.early_warning.scores.base import (
     ERRORS_COLUMN,
-    MORTALITY_COLUMN,
-    TOTAL_COLUMN,
     ScoreDefinition,
     ScoreInput,
+    range_problem,
 )
 
 Aggregation = Literal["extremes", "sum", "any", "first", "last"]
@@ -467,13 +466,7 @@ def _worst_of(definition: ScoreDefinition, low: pl.DataFrame, high: pl.DataFrame
             columns[item.name] = high[item.name]
     for name in names:
         columns[name] = low[name].zip_with(worse_low[name], high[name])
-    frame = pl.DataFrame(columns).lazy()
-    total = definition.total if definition.total is not None else pl.sum_horizontal(names)
-    frame = frame.with_columns(total.alias(TOTAL_COLUMN))
-    if definition.extras:
-        frame = frame.with_columns([e.alias(n) for n, e in definition.extras.items()])
-    if definition.mortality is not None:
-        frame = frame.with_columns(definition.mortality.alias(MORTALITY_COLUMN))
+    frame = definition.with_outputs(pl.DataFrame(columns).lazy(), components=False)
     outputs = definition.output_columns()
     values = [c for c in columns if c != ID and c not in outputs]
     return frame.select(ID, *outputs, *values).collect()
@@ -516,20 +509,6 @@ def _score_per_time(
     return scored.filter(~errors).select(ID, TIME, *outputs, *values), refused, bad_rows
 
 
-def _range_problem(item: ScoreInput) -> pl.Expr:
-    """The message for a value outside the input's plausible range, else null."""
-    col, unit = pl.col(item.name), f" {item.unit}" if item.unit else ""
-    got = pl.lit(" (got ") + col.cast(pl.String) + pl.lit(")")
-    low = col < (item.minimum if item.minimum is not None else float("-inf"))
-    high = col > (item.maximum if item.maximum is not None else float("inf"))
-    return (
-        pl.when(low)
-        .then(pl.lit(f"{item.name}: below the plausible minimum {item.minimum:g}{unit}") + got)
-        .when(high)
-        .then(pl.lit(f"{item.name}: above the plausible maximum {item.maximum:g}{unit}") + got)
-    )
-
-
 def _points(
     definition: ScoreDefinition, frame: pl.LazyFrame, recheck: Sequence[ScoreInput] = ()
 ) -> pl.LazyFrame:
@@ -540,29 +519,12 @@ def _points(
     window), are checked; ``score_frame`` would re-check every value of every row and build a
     list per row, the slowest part on millions of rows.
     """
-    present = set(frame.collect_schema().names())
-    missing = [
-        pl.lit(None, dtype=i.polars_dtype()).alias(i.name) for i in definition.inputs if i.name not in present
-    ]
-    frame = frame.with_columns(missing) if missing else frame
+    frame = definition.with_missing_inputs(frame)
     required: list[pl.Expr] = [
         pl.when(pl.col(i.name).is_null()).then(pl.lit(f"{i.name}: required input is missing"))
         for i in definition.inputs
         if i.required
     ]
-    required += [_range_problem(item) for item in recheck]
+    required += [range_problem(item) for item in recheck]
     reason = pl.concat_str(required, separator="; ", ignore_nulls=True) if required else pl.lit("")
-    frame = frame.with_columns(
-        *[c.points.alias(c.name) for c in definition.components], reason.fill_null("").alias(REASON)
-    )
-    total = (
-        definition.total
-        if definition.total is not None
-        else pl.sum_horizontal([c.name for c in definition.components])
-    )
-    frame = frame.with_columns(total.alias(TOTAL_COLUMN))
-    if definition.extras:
-        frame = frame.with_columns([e.alias(n) for n, e in definition.extras.items()])
-    if definition.mortality is not None:
-        frame = frame.with_columns(definition.mortality.alias(MORTALITY_COLUMN))
-    return frame
+    return definition.with_outputs(frame.with_columns(reason.fill_null("").alias(REASON)))

@@ -199,6 +199,22 @@ def yes_no(name: str, en: str, zh: str, help_en: str = "", help_zh: str = "") ->
     return ScoreInput(name, en, zh, kind="boolean", help_en=help_en, help_zh=help_zh)
 
 
+def range_problem(item: ScoreInput) -> pl.Expr:
+    """The message for a value outside the input's plausible range, else null."""
+    col, unit = pl.col(item.name), f" {item.unit}" if item.unit else ""
+    got = pl.lit(" (got ") + col.cast(pl.String) + pl.lit(")")
+    low = col < (item.minimum if item.minimum is not None else float("-inf"))
+    high = col > (item.maximum if item.maximum is not None else float("inf"))
+    minimum = f"{item.minimum:g}" if item.minimum is not None else ""
+    maximum = f"{item.maximum:g}" if item.maximum is not None else ""
+    return (
+        pl.when(low)
+        .then(pl.lit(f"{item.name}: below the plausible minimum {minimum}{unit}") + got)
+        .when(high)
+        .then(pl.lit(f"{item.name}: above the plausible maximum {maximum}{unit}") + got)
+    )
+
+
 def logistic(logit: pl.Expr) -> pl.Expr:
     """Probability from a logit: 1 / (1 + e^-logit)."""
     return 1.0 / (1.0 + (-logit).exp())
@@ -324,25 +340,7 @@ class ScoreDefinition:
             if item.required:
                 exprs.append(pl.when(col.is_null()).then(pl.lit(f"{item.name}: required input is missing")))
             if item.kind in ("number", "integer"):
-                unit = f" {item.unit}" if item.unit else ""
-                if item.minimum is not None:
-                    exprs.append(
-                        pl.when(col < item.minimum).then(
-                            pl.lit(f"{item.name}: below the plausible minimum {item.minimum:g}{unit}")
-                            + pl.lit(" (got ")
-                            + col.cast(pl.String)
-                            + pl.lit(")")
-                        )
-                    )
-                if item.maximum is not None:
-                    exprs.append(
-                        pl.when(col > item.maximum).then(
-                            pl.lit(f"{item.name}: above the plausible maximum {item.maximum:g}{unit}")
-                            + pl.lit(" (got ")
-                            + col.cast(pl.String)
-                            + pl.lit(")")
-                        )
-                    )
+                exprs.append(range_problem(item))
             if item.kind == "choice" and item.choices:
                 allowed = ", ".join(item.choices)
                 exprs.append(
@@ -360,7 +358,8 @@ class ScoreDefinition:
         return frame.with_columns(pl.concat_list(exprs).list.drop_nulls().alias(ERRORS_COLUMN))
 
     # ----- scoring ----------------------------------------------------------------------
-    def _with_missing_inputs(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+    def with_missing_inputs(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """Null columns for the inputs the frame does not have."""
         names = set(frame.collect_schema().names())
         missing = [
             pl.lit(None, dtype=i.polars_dtype()).alias(i.name) for i in self.inputs if i.name not in names
@@ -370,16 +369,30 @@ class ScoreDefinition:
     def score_frame(self, frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         """Score every row. Invalid rows keep null scores and their ``_errors`` list."""
         lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
-        lazy = self.with_problems(self._with_missing_inputs(lazy))
-        valid = pl.col(ERRORS_COLUMN).list.len() == 0
-        lazy = lazy.with_columns([pl.when(valid).then(c.points).alias(c.name) for c in self.components])
+        lazy = self.with_problems(self.with_missing_inputs(lazy))
+        return self.with_outputs(lazy, valid=pl.col(ERRORS_COLUMN).list.len() == 0)
+
+    def with_outputs(
+        self, frame: pl.LazyFrame, *, valid: pl.Expr | None = None, components: bool = True
+    ) -> pl.LazyFrame:
+        """The component, total, extra and mortality columns (null where ``valid`` is false).
+
+        ``components=False`` keeps component columns the frame already holds (the batch path
+        puts the worst of two sides there).
+        """
+
+        def gated(expr: pl.Expr) -> pl.Expr:
+            return expr if valid is None else pl.when(valid).then(expr)
+
+        if components:
+            frame = frame.with_columns([gated(c.points).alias(c.name) for c in self.components])
         total = self.total if self.total is not None else pl.sum_horizontal([c.name for c in self.components])
-        lazy = lazy.with_columns(pl.when(valid).then(total).alias(TOTAL_COLUMN))
+        frame = frame.with_columns(gated(total).alias(TOTAL_COLUMN))
         if self.extras:
-            lazy = lazy.with_columns([pl.when(valid).then(e).alias(n) for n, e in self.extras.items()])
+            frame = frame.with_columns([gated(e).alias(n) for n, e in self.extras.items()])
         if self.mortality is not None:
-            lazy = lazy.with_columns(pl.when(valid).then(self.mortality).alias(MORTALITY_COLUMN))
-        return lazy
+            frame = frame.with_columns(gated(self.mortality).alias(MORTALITY_COLUMN))
+        return frame
 
     def score_one(self, values: Mapping[str, Any]) -> ScoreResult:
         """Score one patient; raise ``ScoreInputError`` naming every refused input."""
