@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from lifenet.access import Permission, Principal
 from lifenet.lib.errors import N_
+from lifenet.lib.iterables import chunked
 from lifenet.network.models import OrgUnit
 from lifenet.registry import queries
 from lifenet.registry.dictionary import FORM_FILES, Check, Dictionary, Form
-from lifenet.registry.dictionary import expressions as ex
 from lifenet.registry.models import RegistryPatient, RegistryRecord
 from lifenet.registry.validation import validate_frame
 
@@ -272,10 +272,6 @@ class _Context:
         return None
 
 
-def _chunks(items: Sequence[int], size: int = 5000) -> Iterable[Sequence[int]]:
-    return (items[i : i + size] for i in range(0, len(items), size))
-
-
 def _context(session: Session, frame: pl.DataFrame, forms: set[str]) -> _Context:
     """The related records of the checked ones; values already loaded are not read again."""
     records: dict[int, tuple[str, int | None, Mapping[str, Any]]] = {}
@@ -286,14 +282,14 @@ def _context(session: Session, frame: pl.DataFrame, forms: set[str]) -> _Context
         return _Context(records, patient_forms, deaths)
     known: dict[int, Any] = dict(zip(frame["id"].to_list(), frame["values"].to_list(), strict=True))
     related: list[Any] = []
-    for chunk in _chunks(wanted):
+    for chunk in chunked(wanted):
         related += session.execute(
             select(
                 RegistryRecord.id, RegistryRecord.patient_id, RegistryRecord.parent_id, RegistryRecord.form
             ).where(RegistryRecord.patient_id.in_(chunk), RegistryRecord.form.in_(sorted(forms)))
         ).all()
     missing = [row.id for row in related if row.id not in known]
-    for chunk in _chunks(missing):
+    for chunk in chunked(missing):
         fetched = select(RegistryRecord.id, RegistryRecord.values).where(RegistryRecord.id.in_(chunk))
         known |= {record_id: values for record_id, values in session.execute(fetched).all()}
     for record_id, patient_id, parent_id, form in related:
@@ -327,12 +323,6 @@ def _text(value: Any) -> str | None:
 
 def _checked_form(form: Form) -> Form:
     return form.model_copy(update={"checks": form.checks + CROSS_FORM_CHECKS.get(form.name, ())})
-
-
-def _related_names(form: Form) -> list[str]:
-    names = [n for f in form.fields if f.calc for n in ex.names(ex.parse_call(f.calc))]
-    names += [n for c in form.checks for n in ex.names(ex.parse(c.expr))]
-    return sorted({n for n in names if "." in n})
 
 
 def _related_column(name: str, frame: pl.DataFrame, context: _Context) -> list[str | None]:
@@ -378,7 +368,7 @@ def _value_frame(form: Form, frame: pl.DataFrame, context: _Context) -> tuple[pl
     series = [pl.Series(name, data, dtype=pl.String) for name, data in columns.items()]
     series += [
         pl.Series(name, _related_column(name, frame, context), dtype=pl.String)
-        for name in _related_names(form)
+        for name in form.related_names()
     ]
     return pl.DataFrame(series, height=height), pl.DataFrame(unknown, schema=_UNKNOWN_SCHEMA, orient="row")
 
@@ -431,7 +421,7 @@ def _context_forms(dictionary: Dictionary, forms: Iterable[str]) -> set[str]:
     """The related forms the checks read, and the forms on the way up to them."""
     needed: set[str] = set()
     for name in forms:
-        for related in {n.partition(".")[0] for n in _related_names(_checked_form(dictionary.form(name)))}:
+        for related in {n.partition(".")[0] for n in _checked_form(dictionary.form(name)).related_names()}:
             needed.add(related)
             parent = dictionary.form(name).parent
             while parent is not None and parent != related:

@@ -45,7 +45,6 @@ from lifenet import audit
 from lifenet.network.models import Hospital, OrgUnit, User
 from lifenet.registry import validation
 from lifenet.registry.dictionary import Dictionary, Form, load_dictionary
-from lifenet.registry.dictionary import expressions as ex
 from lifenet.registry.models import RegistryPatient, RegistryRecord
 
 TZ = "Asia/Shanghai"
@@ -778,14 +777,10 @@ def _daily(rng: random.Random, plan: Plan, horizon: dt.datetime, renal: bool) ->
 
 def _related_fields(form: Form) -> dict[str, frozenset[str]]:
     """Fields of related records (``patient.birth_date``) the form's rules read, by form."""
-    texts = [f.show_if for f in form.fields if f.show_if] + [c.expr for c in form.checks]
-    names = [n for t in texts for n in ex.names(ex.parse(t))]
-    names += [n for f in form.fields if f.calc for n in ex.names(ex.parse_call(f.calc))]
     found: dict[str, set[str]] = {}
-    for name in names:
-        if "." in name:
-            related, _, field_name = name.partition(".")
-            found.setdefault(related, set()).add(field_name)
+    for name in form.related_names():
+        related, _, field_name = name.partition(".")
+        found.setdefault(related, set()).add(field_name)
     return {k: frozenset(v) for k, v in found.items()}
 
 

@@ -49,12 +49,12 @@ from lifenet import audit
 from lifenet.access import Permission, Principal
 from lifenet.db import utcnow
 from lifenet.lib.errors import N_, Conflict, FieldError, InvalidInput
+from lifenet.lib.iterables import chunked
 from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
 from lifenet.registry import queries, validation
 from lifenet.registry.actions import new_network_id, today_in
 from lifenet.registry.dictionary import Dictionary, Form, load_dictionary
-from lifenet.registry.dictionary import expressions as ex
 from lifenet.registry.models import RegistryPatient, RegistryRecord
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -411,11 +411,6 @@ def _missing(form: Form, keys: Sequence[str], given: set[str]) -> list[dict[str,
 # --- finding patients and parents -----------------------------------------------------------
 
 
-def _chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 BASE = ("id", "patient_id", "form", "parent_id", "org_unit_id")
 
 
@@ -436,7 +431,7 @@ def _among(session: Session, column: Any, values: Sequence[Any]) -> Any:
 
 def _patients(session: Session, network_ids: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(network_ids))):
+    for chunk in chunked(sorted(set(network_ids)), LOOKUP_CHUNK):
         query = select(RegistryPatient.network_id, RegistryPatient.id).where(
             _among(session, RegistryPatient.network_id, chunk)
         )
@@ -480,14 +475,15 @@ def _records_of(
             RegistryRecord.form.in_(sorted(forms)),
             _among(session, RegistryRecord.patient_id, chunk),
         )
-        for chunk in _chunks(sorted(patient_ids))
+        for chunk in chunked(sorted(patient_ids), LOOKUP_CHUNK)
     ]
     return pl.concat(parts) if parts else _records(session, fields, RegistryRecord.id.is_(None))
 
 
 def _records_by_id(session: Session, ids: Collection[int], fields: Sequence[str] = ()) -> pl.DataFrame:
     parts = [
-        _records(session, fields, _among(session, RegistryRecord.id, chunk)) for chunk in _chunks(sorted(ids))
+        _records(session, fields, _among(session, RegistryRecord.id, chunk))
+        for chunk in chunked(sorted(ids), LOOKUP_CHUNK)
     ]
     return pl.concat(parts) if parts else _records(session, fields, RegistryRecord.id.is_(None))
 
@@ -570,7 +566,7 @@ class _Linker:
             needs[self.form.parent] = set(PARENT_KEYS.get(self.form.parent, ()))
         if self.form.name in UNIQUE_PER_PATIENT:
             needs.setdefault(self.form.name, set()).add(UNIQUE_PER_PATIENT[self.form.name])
-        patient_fields = {n.partition(".")[2] for n in _related_names(self.form) if n.startswith("patient.")}
+        patient_fields = {n.partition(".")[2] for n in self.form.related_names() if n.startswith("patient.")}
         if patient_fields:
             needs.setdefault("patient", set()).update(patient_fields)
         owners = {p for p in patient_ids if p is not None}
@@ -654,7 +650,7 @@ class _Linker:
 
     def _taken(self, column: Any, owners: Collection[int]) -> set[int]:
         taken: set[int] = set()
-        for chunk in _chunks(sorted(owners)):
+        for chunk in chunked(sorted(owners), LOOKUP_CHUNK):
             query = select(column).where(
                 RegistryRecord.form == self.form.name, _among(self.session, column, chunk)
             )
@@ -718,7 +714,7 @@ class _Linker:
         """The ``form.field`` values of related records the form's calculations and checks read,
         as text columns named ``form.field``: the patient form's by a join on the patient, the
         other ancestors' by walking up from the parent."""
-        wanted = _related_names(self.form)
+        wanted = self.form.related_names()
         if not wanted:
             return pl.DataFrame()
         by_form: dict[str, list[str]] = {}
@@ -765,12 +761,6 @@ class _Linker:
                 form_name, _, field_name = n.partition(".")
                 columns[n].append(_as_text(chain.get(form_name, {}).get(field_name)))
         return pl.DataFrame(columns, schema={"parent_id": pl.Int64, **dict.fromkeys(names, pl.String)})
-
-
-def _related_names(form: Form) -> list[str]:
-    names = [n for f in form.fields if f.calc for n in ex.names(ex.parse_call(f.calc))]
-    names += [n for c in form.checks for n in ex.names(ex.parse(c.expr))]
-    return list(dict.fromkeys(n for n in names if "." in n))
 
 
 def _as_text(value: Any) -> str | None:

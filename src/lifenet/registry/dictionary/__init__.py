@@ -189,6 +189,14 @@ class Form(_Frozen):
             raise KeyError(f"{self.name} has no field {name}")
         return found
 
+    def related_names(self) -> list[str]:
+        """``form.field`` of related records that the form's calculations, checks and branching
+        read (``patient.birth_date``), each once, in the order they first appear."""
+        names = [n for f in self.fields if f.calc for n in ex.names(ex.parse_call(f.calc))]
+        names += [n for c in self.checks for n in ex.names(ex.parse(c.expr))]
+        names += [n for f in self.fields if f.show_if for n in ex.names(ex.parse(f.show_if))]
+        return list(dict.fromkeys(n for n in names if "." in n))
+
 
 class Dictionary(_Frozen):
     version: int
