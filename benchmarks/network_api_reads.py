@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx  # the HTTP client the test suite uses (dev dependency)
 
 ROOT = Path(__file__).resolve().parents[1]
 
