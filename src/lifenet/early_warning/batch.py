@@ -48,7 +48,8 @@ time keep the higher.
 column holding each patient's start time.
 
 *Speed.* One hash group-by over (patient, parameter) does the work of window mode; per-time
-mode sorts the rows once and fills forward over the whole frame. No Python runs per row or per
+mode sorts the rows only when they are not already in patient and time order, groups the rows
+of each patient and time by their (sorted) run number, and fills forward over the whole frame. No Python runs per row or per
 patient, so the cost stays a small multiple of a bare Polars scan of the same file.
 """
 
@@ -303,34 +304,50 @@ def _in_window(
 
 
 def _carried_forward(
-    long: pl.LazyFrame, names: Sequence[str], max_age: Mapping[str, dt.timedelta], is_datetime: bool
-) -> pl.LazyFrame:
+    long: pl.DataFrame, names: Sequence[str], max_age: Mapping[str, dt.timedelta], is_datetime: bool
+) -> pl.DataFrame:
     """One row per patient and time; each parameter's latest value no older than its max age.
 
-    Several values of one parameter at the very same time keep the highest. The forward fill
-    runs over the whole sorted frame (no per-patient window function) and a value is kept only
-    when it was seen for the same patient: plain column operations, fast on millions of rows.
+    ``long`` must be in patient and time order (:func:`_in_time_order`). Rows of one patient
+    and time are consecutive, so they are numbered as runs and grouped by that sorted number
+    (a slice per group, no hashing); several values of one parameter at the very same time
+    keep the highest. The forward fill then runs over the whole frame (no per-patient window
+    function) and a value is kept only when it was seen for the same patient and within its
+    max age: plain column operations, fast on millions of rows. A parameter never observed
+    stays a null column, at no cost.
     """
     param = pl.col(PARAMETER)
-    wide = (
-        long.filter(param.is_in(list(names)))
-        .sort(ID, TIME)  # sorting the rows, then grouping in order, beats sorting the groups
-        .with_columns([pl.when(param == n).then(pl.col(VALUE)).alias(n) for n in names])
-        .group_by(ID, TIME, maintain_order=True)
-        .agg([pl.col(n).max() for n in names])
-        .with_columns((pl.col(ID) != pl.col(ID).shift(1)).fill_null(True).cum_sum().alias("_patient"))
+    frame = long.filter(param.is_in(list(names)))
+    observed = frame.select([(param == n).any().alias(n) for n in names]).row(0, named=True)
+    seen = [n for n in names if observed[n]]
+    new_patient = (pl.col(ID) != pl.col(ID).shift(1)).fill_null(True)
+    new_time = (new_patient | (pl.col(TIME) != pl.col(TIME).shift(1))).fill_null(True)
+    frame = frame.with_columns(
+        new_time.cum_sum().alias("_run"),
+        new_patient.cum_sum().alias("_patient"),
+        *[pl.when(param == n).then(pl.col(VALUE)).alias(n) for n in seen],
     )
-    seen = [pl.when(pl.col(n).is_not_null()).then(pl.col(name)) for n in names for name in (TIME, "_patient")]
-    wide = wide.with_columns(
-        *[expr.forward_fill().alias(f"_{i}") for i, expr in enumerate(seen)],
-        *[pl.col(n).forward_fill() for n in names],
+    frame = frame.with_columns(pl.col("_run").set_sorted())
+    wide = frame.group_by("_run", maintain_order=True).agg(
+        pl.col(ID).first(), pl.col(TIME).first(), pl.col("_patient").first(), *[pl.col(n).max() for n in seen]
     )
     fresh = []
-    for i, n in enumerate(names):
-        same_patient = pl.col(f"_{2 * i + 1}") == pl.col("_patient")
-        recent = pl.col(TIME) - pl.col(f"_{2 * i}") <= _span(max_age[n], is_datetime)
-        fresh.append(pl.when(same_patient & recent).then(pl.col(n)).alias(n))
-    return wide.with_columns(fresh).select(ID, TIME, *names)
+    for n in seen:
+        at, patient = (pl.when(pl.col(n).is_not_null()).then(pl.col(c)).forward_fill() for c in (TIME, "_patient"))
+        recent = (patient == pl.col("_patient")) & (pl.col(TIME) - at <= _span(max_age[n], is_datetime))
+        fresh.append(pl.when(recent).then(pl.col(n).forward_fill()).alias(n))
+    never = [pl.lit(None, dtype=pl.Float64).alias(n) for n in names if n not in seen]
+    return wide.select(ID, TIME, *never, *fresh).select(ID, TIME, *names)
+
+
+def _in_time_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows in patient and time order: sorted only when they are not already (a monitor
+    or EHR export usually is, and one pass to check costs a few percent of a sort)."""
+    same_patient = pl.col(ID) == pl.col(ID).shift(1)
+    ordered = (~same_patient | (pl.col(TIME) >= pl.col(TIME).shift(1))).fill_null(True).all()
+    if frame.height < 2 or frame.select(ordered).item():
+        return frame
+    return frame.sort(ID, TIME)
 
 
 def _derived_rows(
@@ -340,9 +357,10 @@ def _derived_rows(
     parts = []
     for item in derived:
         needs = [n.name for n in item.needs]
-        wide = _carried_forward(valid, needs, {n: item.age_of(n) for n in needs}, is_datetime)
+        ordered = valid.filter(pl.col(PARAMETER).is_in(needs)).sort(ID, TIME).collect()
+        wide = _carried_forward(ordered, needs, {n: item.age_of(n) for n in needs}, is_datetime)
         parts.append(
-            wide.select(
+            wide.lazy().select(
                 ID, TIME, pl.lit(item.name).alias(PARAMETER), item.expression.cast(pl.Float64).alias(VALUE)
             ).filter(pl.col(VALUE).is_not_null() & pl.col(VALUE).is_finite())
         )
@@ -484,12 +502,15 @@ def _score_per_time(
     inputs = [i for i in definition.inputs if i.kind != "choice"]
     names = [i.name for i in inputs]
     ages = {n: max_age.get(n, DEFAULT_MAX_AGE) if isinstance(max_age, Mapping) else max_age for n in names}
-    plan = _carried_forward(valid, names, ages, is_datetime).with_columns(
-        [_typed(i, pl.col(i.name)) for i in inputs]
-    )
     # One collect for both: the shared scan and range checks run once (common subplans).
-    wide, bad_rows = pl.collect_all([plan, refused_rows.select(ID, TIME, PARAMETER, VALUE)])
-    lazy = wide.lazy()
+    usable, bad_rows = pl.collect_all(
+        [valid.filter(pl.col(PARAMETER).is_in(names)), refused_rows.select(ID, TIME, PARAMETER, VALUE)]
+    )
+    lazy = (
+        _carried_forward(_in_time_order(usable), names, ages, is_datetime)
+        .lazy()
+        .with_columns([_typed(i, pl.col(i.name)) for i in inputs])
+    )
     if desc is not None:
         # A lookup per descriptor column is cheaper than a join on millions of rows.
         lazy = lazy.with_columns(
