@@ -333,7 +333,9 @@ def _carried_forward(
     )
     fresh = []
     for n in seen:
-        at, patient = (pl.when(pl.col(n).is_not_null()).then(pl.col(c)).forward_fill() for c in (TIME, "_patient"))
+        at, patient = (
+            pl.when(pl.col(n).is_not_null()).then(pl.col(c)).forward_fill() for c in (TIME, "_patient")
+        )
         recent = (patient == pl.col("_patient")) & (pl.col(TIME) - at <= _span(max_age[n], is_datetime))
         fresh.append(pl.when(recent).then(pl.col(n).forward_fill()).alias(n))
     never = [pl.lit(None, dtype=pl.Float64).alias(n) for n in names if n not in seen]
@@ -360,9 +362,11 @@ def _derived_rows(
         ordered = valid.filter(pl.col(PARAMETER).is_in(needs)).sort(ID, TIME).collect()
         wide = _carried_forward(ordered, needs, {n: item.age_of(n) for n in needs}, is_datetime)
         parts.append(
-            wide.lazy().select(
+            wide.lazy()
+            .select(
                 ID, TIME, pl.lit(item.name).alias(PARAMETER), item.expression.cast(pl.Float64).alias(VALUE)
-            ).filter(pl.col(VALUE).is_not_null() & pl.col(VALUE).is_finite())
+            )
+            .filter(pl.col(VALUE).is_not_null() & pl.col(VALUE).is_finite())
         )
     return pl.concat(parts, how="vertical_relaxed")
 
