@@ -43,11 +43,23 @@ def _settings(**overrides: object) -> Settings:
 
 
 def _migrate(settings: Settings) -> None:
+    """Upgrade the schema, then rewrite registry records stored under an older dictionary
+    version with the dictionary's documented changes (nothing to do on most upgrades)."""
+    from rich.progress import Progress
+
     from lifenet.migrations import upgrade
+    from lifenet.registry.actions import do_migrate_records
 
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
+        with session_scope(make_sessionmaker(engine)) as session, Progress(console=err, transient=True) as bar:
+            task = bar.add_task("Migrating registry records", total=None)
+            done = do_migrate_records(
+                session, on_progress=lambda n, total: bar.update(task, completed=n, total=total)
+            )
+        for form, count in done.migrated.items():
+            console.print(f"Migrated {count} {form} records to the current data dictionary.")
     finally:
         engine.dispose()
 

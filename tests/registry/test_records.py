@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from lifenet import audit
 from lifenet.access import NotFound
 from lifenet.audit import AuditEntry
 from lifenet.lib.errors import Conflict, InvalidInput
 from lifenet.registry import actions, queries
+from lifenet.registry.dictionary import Change, Dictionary, load_dictionary
 from lifenet.registry.models import RegistryRecord
 from tests.conftest import World
 
@@ -113,3 +115,92 @@ def test_a_hospital_holding_registry_records_cannot_be_deleted(world: World) -> 
     assert "1 registry records" in response.json()["detail"][0]["message"]
     with world.session() as session:
         assert session.scalar(select(func.count()).select_from(RegistryRecord)) == before
+
+
+# --- dictionary migrations ------------------------------------------------------------------
+
+
+def _dictionary_with_a_change() -> Dictionary:
+    """The core dictionary at version 2, where the ecls_run form renamed its mode field
+    (``mode`` -> ``mode_at_start``) and recoded VVA as "other"."""
+    core = load_dictionary()
+    form = core.form("ecls_run")
+    renamed = tuple(
+        f.model_copy(update={"name": "mode_at_start"}) if f.name == "mode" else f for f in form.fields
+    )
+    change = Change(
+        version=2, field="mode", rename_to="mode_at_start", values={"VVA": "other"}, note="mode renamed"
+    )
+    forms = dict(core.forms) | {
+        "ecls_run": form.model_copy(update={"version": 2, "fields": renamed, "changes": (change,)})
+    }
+    return core.model_copy(update={"version": 2, "forms": forms})
+
+
+def test_records_of_an_older_dictionary_are_migrated_once_with_an_audit_entry(world: World) -> None:
+    changed, untouched = _run(world), _run(world)  # the second one comes to have no mode
+    dictionary = _dictionary_with_a_change()
+    by = world.principal("county_a_dm")
+    with world.session() as session:
+        actions.do_update_record(
+            session,
+            by,
+            changed.id,
+            {"support_type": "pulmonary", "mode": "VVA"},
+            expected_version=1,
+            reason="converted",
+        )
+        actions.do_update_record(
+            session,
+            by,
+            untouched.id,
+            {"support_type": "cardiac"},
+            expected_version=1,
+            reason="typo",
+        )
+        actions.do_set_record_lock(session, by, changed.id, locked=True)
+        audits = session.scalar(select(func.count()).select_from(AuditEntry))
+        progress: list[tuple[int, int]] = []
+        done = actions.do_migrate_records(
+            session, dictionary=dictionary, on_progress=lambda n, t: progress.append((n, t))
+        )
+    assert done.migrated == {"ecls_run": 1} and done.examined == 2 and progress[-1] == (2, 2)
+    with world.session() as session:
+        record = session.get(RegistryRecord, changed.id)
+        kept = session.get(RegistryRecord, untouched.id)
+        assert record is not None and kept is not None
+        assert record.values == {"support_type": "pulmonary", "mode_at_start": "other"}
+        assert (record.dictionary_version, record.version) == (2, 3)  # a stale editor is refused
+        assert record.locked_at is not None  # still locked: the meaning did not change
+        assert kept.values == {"support_type": "cardiac"} and (
+            kept.dictionary_version,
+            kept.version,
+        ) == (
+            1,
+            2,
+        )
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.id > (audits or 0))).all()
+        assert [(e.action, e.entity_id, e.actor_name) for e in entries] == [
+            ("migrate", str(changed.id), audit.SYSTEM.name)
+        ]
+        assert entries[0].before == {
+            "mode": "VVA",
+            "mode_at_start": None,
+            "dictionary_version": 1,
+            "version": 2,
+        }
+        assert entries[0].after == {
+            "mode": None,
+            "mode_at_start": "other",
+            "dictionary_version": 2,
+            "version": 3,
+        }
+        assert entries[0].reason == "dictionary version 2: mode renamed"
+        again = actions.do_migrate_records(session, dictionary=dictionary)
+    assert again.migrated == {} and again.examined == 1  # only the untouched one is looked at again
+
+
+def test_the_shipped_dictionary_has_nothing_to_migrate(world: World) -> None:
+    _run(world)
+    with world.session() as session:
+        assert actions.do_migrate_records(session) == actions.RecordMigration(examined=0, migrated={})

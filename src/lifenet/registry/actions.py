@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lifenet import audit
@@ -22,7 +23,7 @@ from lifenet.network import actions as network_actions
 from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
 from lifenet.registry import queries, redcap, validation
-from lifenet.registry.dictionary import Dictionary, Form, local_fields
+from lifenet.registry.dictionary import Dictionary, Form, load_dictionary, local_fields, migrate_values
 from lifenet.registry.models import (
     DataQuery,
     DictionaryExtension,
@@ -601,3 +602,95 @@ def _records_held(session: Session, unit: OrgUnit) -> str | None:
 
 
 network_actions.DELETE_GUARDS.append(_records_held)
+
+
+# --- dictionary migrations -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordMigration:
+    """What :func:`do_migrate_records` did: records examined and rewritten, per form."""
+
+    examined: int
+    migrated: dict[str, int]
+
+
+def do_migrate_records(
+    session: Session,
+    *,
+    dictionary: Dictionary | None = None,
+    chunk: int = 500,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RecordMigration:
+    """Rewrite the records stored under an older dictionary version with the forms'
+    documented ``changes`` (:func:`~lifenet.registry.dictionary.migrate_values`).
+
+    Only records older than a form's newest change are read, ``chunk`` at a time. A record
+    whose values change gets the current dictionary version, a new row version (an editor
+    holding the old one is refused, as for any save) and an audit entry by the system with
+    the changes' notes as reason; locked records too (the values keep their meaning, only
+    their names or codes change). A record the changes do not touch keeps its version.
+    Run by ``lifenet migrate`` after the schema upgrade; running it again changes nothing.
+    """
+    dictionary = dictionary or load_dictionary()
+    wanted = [
+        and_(
+            RegistryRecord.form == form.name,
+            RegistryRecord.dictionary_version < max(c.version for c in form.changes),
+        )
+        for form in dictionary.forms.values()
+        if form.changes
+    ]
+    if not wanted:
+        return RecordMigration(examined=0, migrated={})
+    where = or_(*wanted)
+    total = session.scalar(select(func.count()).select_from(RegistryRecord).where(where)) or 0
+    migrated: dict[str, int] = {}
+    examined, last_id = 0, 0
+    while True:
+        records = session.scalars(
+            select(RegistryRecord)
+            .where(where, RegistryRecord.id > last_id)
+            .order_by(RegistryRecord.id)
+            .limit(chunk)
+        ).all()
+        if not records:
+            break
+        for record in records:
+            if _migrate_record(session, dictionary, record):
+                migrated[record.form] = migrated.get(record.form, 0) + 1
+        examined += len(records)
+        last_id = records[-1].id
+        session.commit()
+        if on_progress:
+            on_progress(examined, total)
+    return RecordMigration(examined=examined, migrated=migrated)
+
+
+def _migrate_record(session: Session, dictionary: Dictionary, record: RegistryRecord) -> bool:
+    form = dictionary.form(record.form)
+    before = dict(record.values)
+    after = migrate_values(form, before, record.dictionary_version)
+    if after == before:
+        return False
+    applied = [c for c in form.changes if c.version > record.dictionary_version and c.field in before]
+    changed = sorted({k for k in before.keys() | after.keys() if before.get(k) != after.get(k)})
+    old_version, old_dictionary = record.version, record.dictionary_version
+    record.values = after
+    record.dictionary_version = dictionary.version
+    record.version = old_version + 1
+    record.updated_at = utcnow()
+    audit.record(
+        session,
+        audit.SYSTEM,
+        "migrate",
+        f"registry_{record.form}",
+        record.id,
+        before={k: before.get(k) for k in changed}
+        | {"dictionary_version": old_dictionary, "version": old_version},
+        after={k: after.get(k) for k in changed}
+        | {"dictionary_version": dictionary.version, "version": old_version + 1},
+        reason="; ".join(f"dictionary version {c.version}: {c.note}" for c in applied),
+        org_unit_id=record.org_unit_id,
+    )
+    return True

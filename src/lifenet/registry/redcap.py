@@ -651,9 +651,12 @@ Each file carries the dictionary version in which it last changed; the dictionar
 the highest. A record keeps the version it was entered under. Labels and help may change
 freely; a renamed field or recoded choices get a new version and a `changes:` entry in the
 form's file (`version`, `field`, `rename_to`, `values: {old: new}`, `note`), listed under the
-form below; `migrate_values(form, values, from_version)` applies them to stored values, and a
-data migration (its own Alembic step) rewrites the stored records with it. Codes are never
-reused. A hospital may add local fields (REDCap import of its dictionary); core fields
+form below; `migrate_values(form, values, from_version)` applies them to stored values.
+`lifenet migrate` (and `lifenet serve`, which migrates first) rewrites, after the schema
+upgrade, every record stored under an older version that a change touches: the record gets the
+current dictionary version and a new row version, and the audit log a `migrate` entry by the
+system with the old and new values and the change's note. Records no change touches keep the
+version they were entered under. Codes are never reused. A hospital may add local fields (REDCap import of its dictionary); core fields
 cannot be removed or retyped.
 
 """
