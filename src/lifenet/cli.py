@@ -53,7 +53,10 @@ def _migrate(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
-        with session_scope(make_sessionmaker(engine)) as session, Progress(console=err, transient=True) as bar:
+        with (
+            session_scope(make_sessionmaker(engine)) as session,
+            Progress(console=err, transient=True) as bar,
+        ):
             task = bar.add_task("Migrating registry records", total=None)
             done = do_migrate_records(
                 session, on_progress=lambda n, total: bar.update(task, completed=n, total=total)
