@@ -93,13 +93,33 @@ def test_the_data_quality_page_counts_problems_per_hospital_and_form(world: Worl
     dm = world.api_client("county_a_dm")
     heavy = {"org_unit_id": world.unit("funan"), "values": factories.PATIENT | {"weight_kg": "160"}}
     assert dm.post(f"{R}/patients", json=heavy | {"confirm": ["weight_kg"]}).status_code == 201
-    client, _csrf = world.page_client("quality_officer")
+    client, csrf = world.page_client("quality_officer")
+    client.post("/language", data={"csrf_token": csrf, "language": "en", "next": "/"})
     page = client.get("/registry/quality")
     assert page.status_code == 200
     link = f"/registry/quality/problems?hospital={world.unit('funan')}&form=patient&rule=soft_range"
     assert f'<a href="{link}">1</a>' in page.text
     listed = client.get(link)
     assert listed.text.count('<a href="/registry/records/') == 1 and "160" in listed.text
+    assert "160.0 is unusual (expected" in listed.text
+    client.post("/language", data={"csrf_token": csrf, "language": "zh_Hans", "next": "/"})
+    chinese = client.get(link).text
+    assert "160.0 不常见（通常为" in chinese and "is unusual" not in chinese
+    # The query raised from the row asks in the officer's language.
+    assert 'name="question" value="160.0 不常见（通常为' in chinese
+
+
+def test_a_cross_field_check_is_worded_in_the_readers_language(world: World) -> None:
+    case = full_case(world.api_client("county_a_dm"), world)
+    client, csrf = world.page_client("county_a_dm")
+    client.post("/language", data={"csrf_token": csrf, "language": "zh_Hans", "next": "/"})
+    url = f"/registry/records/{case['run']}"
+    values = factories.ECLS_RUN | {"ecls_end": "2025-03-01 10:00"}
+    page = client.post(
+        url, data={"csrf_token": csrf, "version": version_of(client.get(url).text), "reason": "更正"} | values
+    )
+    assert page.status_code == 422
+    assert "ECLS 结束时间早于开始时间。" in page.text and "The run ends before it starts." not in page.text
 
 
 def test_the_hub_admits_a_transferred_child_on_the_page(world: World) -> None:

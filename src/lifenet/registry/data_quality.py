@@ -398,6 +398,15 @@ def _category() -> pl.Expr:
     )
 
 
+STALE = N_("Not changed since %(value)s and not locked after review.")
+_STALE_BEFORE, _, _STALE_AFTER = STALE.partition("%(value)s")
+
+
+def check_translations() -> dict[str, str]:
+    """English -> Chinese of the cross-form checks' messages."""
+    return {c.message_en: c.message_zh for checks in CROSS_FORM_CHECKS.values() for c in checks}
+
+
 def _stale(frame: pl.DataFrame, today: dt.date, stale_days: int, tz: str) -> pl.DataFrame:
     local_midnight = dt.datetime.combine(today, dt.time(0, 0), tzinfo=ZoneInfo(tz))
     cutoff = (local_midnight - dt.timedelta(days=stale_days)).astimezone(dt.UTC)
@@ -412,7 +421,7 @@ def _stale(frame: pl.DataFrame, today: dt.date, stale_days: int, tz: str) -> pl.
         day.alias("value"),
         pl.lit("stale").alias("rule"),
         pl.lit("stale").alias("category"),
-        pl.format("Not changed since {} and not locked after review.", day).alias("message"),
+        pl.concat_str([pl.lit(_STALE_BEFORE), day, pl.lit(_STALE_AFTER)]).alias("message"),
         pl.lit("warning").alias("severity"),
     )
 

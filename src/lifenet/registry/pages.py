@@ -14,7 +14,7 @@ from lifenet.access import Permission
 from lifenet.lib.errors import N_, InvalidInput
 from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
-from lifenet.registry import actions, data_quality, exports, import_jobs, queries, validation
+from lifenet.registry import actions, data_quality, exports, import_jobs, messages, queries, validation
 from lifenet.registry import api as registry_api
 from lifenet.registry.dictionary import Dictionary, Field, Form, load_dictionary, local_fields
 from lifenet.registry.models import RegistryRecord
@@ -116,6 +116,7 @@ def _form_page(
     title = (form.label_zh if me.language.startswith("zh") else form.label_en) + title_suffix
     warnings = errors.errors if isinstance(errors, actions.UnconfirmedValues) else []
     hard = errors.errors if errors is not None and not warnings else []
+    translate = messages.translator(me.language, dictionary)
     page = {
         "form": form,
         "dictionary": dictionary,
@@ -124,8 +125,8 @@ def _form_page(
         "title": title,
         "values": values,
         "shown": shown,
-        "errors": translate_errors(me.language, hard),
-        "warnings": translate_errors(me.language, warnings),
+        "errors": messages.errors_by_field(translate, hard),
+        "warnings": messages.errors_by_field(translate, warnings),
         "record": record,
         "units": units or [],
         "crumbs": crumbs or [],
@@ -584,9 +585,14 @@ def quality_problems(
         today=actions.today_in(_tz(request)),
         tz=_tz(request),
     )
+    dictionary = queries.dictionary_for(db, hospital)
+    translate = messages.translator(me.language, dictionary)
+    shown = dictionary.form(form)
     context = {
-        "problems": found,
-        "form": load_dictionary().form(form),
+        "problems": [
+            (p, messages.problem_text(translate, shown, p.field, p.rule, p.value, p.message)) for p in found
+        ],
+        "form": shown,
         "rule": rule,
         "rule_label": CATEGORY_LABELS.get(rule, rule),
         "can_raise": me.principal.can_anywhere(Permission.RAISE_QUERIES),
@@ -666,7 +672,21 @@ async def start_import(
 def _job_context(db: Db, me: PageUser, job_id: int) -> dict[str, Any]:
     job = import_jobs.access_import_job(db, me.principal, job_id)
     stage, done, total = import_jobs.live_progress(job)
-    return {"job": job, "stage": stage, "done": done, "total": total, "forms": load_dictionary().forms}
+    context: dict[str, Any] = {
+        "job": job,
+        "stage": stage,
+        "done": done,
+        "total": total,
+        "forms": load_dictionary().forms,
+    }
+    if job.report_csv:
+        dictionary = queries.dictionary_for(db, job.org_unit_id)
+        translate = messages.translator(me.language, dictionary)
+        form = dictionary.form(job.form)
+        context["problems"], context["problem_count"] = messages.report_rows(
+            job.report_csv, form, translate, 20
+        )
+    return context
 
 
 @router.get("/registry/import/{job_id}", response_class=HTMLResponse)
@@ -684,9 +704,12 @@ def import_job_status(request: Request, job_id: int, me: CurrentPageUser, db: Db
 
 @router.get("/registry/import/{job_id}/report.csv")
 def import_job_report(job_id: int, me: CurrentPageUser, db: Db) -> Response:
+    """Every problem of a refused import, worded in the reader's language."""
     job = import_jobs.access_import_job(db, me.principal, job_id)
+    dictionary = queries.dictionary_for(db, job.org_unit_id)
+    translate = messages.translator(me.language, dictionary)
     return Response(
-        job.report_csv or "",
+        messages.localized_report(job.report_csv or "", dictionary.form(job.form), translate),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
     )
