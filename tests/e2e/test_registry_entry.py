@@ -105,3 +105,36 @@ def test_county_data_manager_enters_an_ecls_case_in_chinese(
     page.get_by_role("navigation").get_by_role("link", name="登记库").click()
     assert network_id in page.get_by_test_id("patient-list").inner_text()
     page.screenshot(path=str(ARTIFACTS / "registry-list-zh.png"), full_page=True)
+
+
+def test_choosing_the_hospital_brings_its_local_fields(world: World, live_server: str, browser: Any) -> None:
+    from tests.registry.test_local_fields import LOCAL_ROW, with_rows
+    from tests.registry.test_registry_api import R
+
+    dm = world.api_client("county_a_dm")
+    local = LOCAL_ROW | {"Variable / Field Name": "local_referral_code", "Form Name": "patient"}
+    local |= {"Field Label": "County referral code", "Text Validation Type OR Show Slider Number": ""}
+    local |= {"Text Validation Min": "", "Text Validation Max": ""}
+    core = dm.get(f"{R}/dictionary/redcap.csv").text
+    assert dm.put(
+        f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [local])
+    ).is_success
+
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Username").fill("expert")  # writes at the hub and at Funan
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/registry/patients/new")
+    assert page.locator('[name="local_referral_code"]').count() == 0
+    with page.expect_navigation():
+        page.get_by_test_id("hospital").select_option(str(world.unit("funan")))
+    assert f"hospital={world.unit('funan')}" in page.url
+    page.locator('[name="local_referral_code"]').fill("FN-17")
+    fill(page, factories.PATIENT)
+    save(page)
+    assert "/registry/patients/" in page.url and "saved=1" in page.url
+    page.screenshot(path=str(ARTIFACTS / "registry-local-fields.png"), full_page=True)
+    context.close()

@@ -177,3 +177,65 @@ def test_a_local_choice_keeps_to_its_own_code_list_and_counts_as_a_field(world: 
     )
     assert invalid.status_code == 200
     assert "local_circuit_brand" not in invalid.text
+
+
+def test_the_new_patient_and_transfer_forms_carry_the_chosen_hospitals_local_fields(world: World) -> None:
+    dm = world.api_client("county_a_dm")
+    core = dm.get(f"{R}/dictionary/redcap.csv").text
+    local = LOCAL_ROW | {"Variable / Field Name": "local_referral_code", "Form Name": "patient"}
+    local |= {"Field Label": "County referral code", "Text Validation Type OR Show Slider Number": ""}
+    local |= {"Text Validation Min": "", "Text Validation Max": "", "Required Field?": "y"}
+    episode = LOCAL_ROW | {
+        "Variable / Field Name": "local_ward_bed",
+        "Form Name": "episode",
+        "Field Label": "Bed",
+    }
+    kept = dm.put(
+        f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [local, episode])
+    )
+    assert kept.status_code == 200, kept.text
+
+    client, csrf = world.page_client("county_a_dm")
+    client.post("/language", data={"csrf_token": csrf, "language": "en", "next": "/"})
+    # The county data manager writes for one hospital: it is chosen, and its fields are there.
+    page = client.get("/registry/patients/new").text
+    assert 'name="local_referral_code"' in page and 'name="_unit_id" value="' in page
+    data = {"csrf_token": csrf, "org_unit_id": str(world.unit("funan"))} | factories.PATIENT
+    missing = client.post("/registry/patients/new", data=data)
+    assert missing.status_code == 422 and 'name="local_referral_code"' in missing.text
+    assert 'value="2023-06-15"' in missing.text  # what was typed stays
+    saved = client.post("/registry/patients/new", data=data | {"local_referral_code": "FN-2025-17"})
+    assert saved.status_code == 303, saved.text
+    patient = dm.get(f"{R}/patients/{saved.headers['location'].split('/')[-1].split('?')[0]}").json()
+    assert patient["records"][0]["values"]["local_referral_code"] == "FN-2025-17"
+
+    # The hub's doctor admits a child from elsewhere: the hub has no local fields, Funan does.
+    hub, _hub_csrf = world.page_client("hub.doctor")
+    assert (
+        'name="local_ward_bed"' not in hub.get("/registry/transfers/new", params={"network_id": "LN-X"}).text
+    )
+    transfer = client.get("/registry/transfers/new", params={"network_id": patient["network_id"]}).text
+    assert 'name="local_ward_bed"' in transfer
+
+
+def test_a_user_of_several_hospitals_chooses_one_before_its_fields_show(world: World) -> None:
+    dm = world.api_client("county_a_dm")
+    core = dm.get(f"{R}/dictionary/redcap.csv").text
+    local = LOCAL_ROW | {"Variable / Field Name": "local_referral_code", "Form Name": "patient"}
+    local |= {
+        "Text Validation Type OR Show Slider Number": "",
+        "Text Validation Min": "",
+        "Text Validation Max": "",
+    }
+    assert (
+        dm.put(
+            f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [local])
+        ).status_code
+        == 200
+    )
+    client, _csrf = world.page_client("hub_expert")  # writes at the hub and at Funan
+    first = client.get("/registry/patients/new").text
+    assert 'name="local_referral_code"' not in first and 'value="" selected disabled' in first
+    chosen = client.get("/registry/patients/new", params={"hospital": world.unit("funan")}).text
+    assert 'name="local_referral_code"' in chosen
+    assert f'<option value="{world.unit("funan")}" selected>' in chosen

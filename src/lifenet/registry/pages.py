@@ -201,28 +201,63 @@ def patient_list(
 # ----- registering a patient ----------------------------------------------------------------
 
 
-@router.get("/registry/patients/new", response_class=HTMLResponse)
-def new_patient_form(request: Request, me: CurrentPageUser, db: Db) -> Response:
-    me.principal.require_anywhere(Permission.WRITE_PATIENTS)
-    dictionary = load_dictionary()  # no hospital chosen yet: the core patient form
+def _hospitals(db: Db, me: PageUser) -> list[OrgUnit]:
+    return [u for u in _writable_units(db, me) if u.kind == "hospital"]
+
+
+def _hospital_form(
+    db: Db, hospitals: list[OrgUnit], chosen: str, form_name: str
+) -> tuple[Dictionary, Form, str]:
+    """The form of the hospital chosen (with its local fields), or of the only hospital the
+    user writes for; the core form while none is chosen. Returns the hospital id as text."""
+    ids = {str(u.id) for u in hospitals}
+    if chosen not in ids:
+        chosen = next(iter(ids)) if len(ids) == 1 else ""
+    dictionary = queries.dictionary_for(db, int(chosen)) if chosen else load_dictionary()
+    return dictionary, dictionary.form(form_name), chosen
+
+
+def _new_patient_page(
+    request: Request,
+    me: PageUser,
+    db: Db,
+    chosen: str,
+    values: dict[str, Any] | None = None,
+    errors: InvalidInput | None = None,
+) -> Response:
+    hospitals = _hospitals(db, me)
+    dictionary, form, chosen = _hospital_form(db, hospitals, chosen, "patient")
     return _form_page(
         request,
         me,
         dictionary=dictionary,
-        form=dictionary.form("patient"),
+        form=form,
         action="/registry/patients/new",
-        values={},
-        units=[u for u in _writable_units(db, me) if u.kind == "hospital"],
+        values=(values or {}) | {"org_unit_id": chosen},
+        branching=values or {},
+        errors=errors,
+        units=hospitals,
         crumbs=[REGISTRY],
+        extra={"unit_id": chosen} if chosen else None,
     )
+
+
+@router.get("/registry/patients/new", response_class=HTMLResponse)
+def new_patient_form(
+    request: Request, me: CurrentPageUser, db: Db, hospital: str = Query("", max_length=12)
+) -> Response:
+    """The patient form; once the hospital is chosen (or when the user has one), with that
+    hospital's local fields."""
+    me.principal.require_anywhere(Permission.WRITE_PATIENTS)
+    return _new_patient_page(request, me, db, hospital)
 
 
 @router.post("/registry/patients/new", dependencies=[CsrfChecked])
 def register_patient(request: Request, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
     me.principal.require_anywhere(Permission.WRITE_PATIENTS)
-    form = load_dictionary().form("patient")
-    values = _raw_values(form, posted)
     unit_text = (posted.get("org_unit_id") or [""])[-1]
+    _dictionary, form, _chosen = _hospital_form(db, _hospitals(db, me), unit_text, "patient")
+    values = _raw_values(form, posted)
     try:
         record = actions.do_register_with_form(
             db,
@@ -234,19 +269,7 @@ def register_patient(request: Request, me: CurrentPageUser, db: Db, posted: Mult
         )
     except InvalidInput as exc:
         db.rollback()
-        dictionary = load_dictionary()
-        return _form_page(
-            request,
-            me,
-            dictionary=dictionary,
-            form=dictionary.form("patient"),
-            action="/registry/patients/new",
-            values=values | {"org_unit_id": unit_text},
-            branching=values,
-            errors=exc,
-            units=[u for u in _writable_units(db, me) if u.kind == "hospital"],
-            crumbs=[REGISTRY],
-        )
+        return _new_patient_page(request, me, db, unit_text, values, exc)
     return _redirect(f"/registry/patients/{record.patient_id}?saved=1")
 
 
@@ -261,38 +284,44 @@ def _transfer_page(
     values: dict[str, Any],
     errors: InvalidInput | None = None,
 ) -> Response:
-    dictionary = load_dictionary()  # the admitting hospital is chosen on this form
+    hospitals = _hospitals(db, me)
+    dictionary, form, chosen = _hospital_form(db, hospitals, values.get("org_unit_id", ""), "episode")
     return _form_page(
         request,
         me,
         dictionary=dictionary,
-        form=dictionary.form("episode"),
+        form=form,
         action="/registry/transfers/new",
         title_suffix=f" · {network_id}",
-        values=values,
+        values=values | {"org_unit_id": chosen},
+        branching=values,
         errors=errors,
-        units=[u for u in _writable_units(db, me) if u.kind == "hospital"],
+        units=hospitals,
         crumbs=[REGISTRY],
-        extra={"network_id": network_id},
+        extra={"network_id": network_id} | ({"unit_id": chosen} if chosen else {}),
     )
 
 
 @router.get("/registry/transfers/new", response_class=HTMLResponse)
 def new_transfer_form(
-    request: Request, me: CurrentPageUser, db: Db, network_id: str = Query(..., max_length=32)
+    request: Request,
+    me: CurrentPageUser,
+    db: Db,
+    network_id: str = Query(..., max_length=32),
+    hospital: str = Query("", max_length=12),
 ) -> Response:
     me.principal.require_anywhere(Permission.WRITE_PATIENTS)
-    values = {"referral_source": "other_hospital"}
+    values = {"referral_source": "other_hospital", "org_unit_id": hospital}
     return _transfer_page(request, me, db, network_id.strip().upper(), values)
 
 
 @router.post("/registry/transfers/new", dependencies=[CsrfChecked])
 def admit_transfer(request: Request, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
     me.principal.require_anywhere(Permission.WRITE_PATIENTS)
-    form = load_dictionary().form("episode")
-    values = _raw_values(form, posted)
     network_id = (posted.get("network_id") or [""])[-1]
     unit_text = (posted.get("org_unit_id") or [""])[-1]
+    _dictionary, form, _chosen = _hospital_form(db, _hospitals(db, me), unit_text, "episode")
+    values = _raw_values(form, posted)
     try:
         episode = actions.do_admit_transfer(
             db,

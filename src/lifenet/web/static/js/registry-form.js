@@ -24,6 +24,27 @@
     }
   }
 
+  // Choosing the hospital (the form's first field) reloads the form with that hospital's
+  // local fields, unless something is typed already: then the save shows them, keeping what
+  // was typed.
+  const hospital = form.querySelector("select[data-reload]");
+  function typed() {
+    return Array.from(form.querySelectorAll("input, select, textarea")).some(function (input) {
+      if (input === hospital || input.type === "hidden" || input.type === "submit") return false;
+      if (input.type === "checkbox" || input.type === "radio") return input.checked;
+      return input.value !== "";
+    });
+  }
+  if (hospital) {
+    hospital.addEventListener("change", function (event) {
+      if (typed()) return;
+      event.stopPropagation();
+      const next = new URL(window.location.href);
+      next.searchParams.set(hospital.dataset.reload, hospital.value);
+      window.location.assign(next.toString());
+    });
+  }
+
   form.addEventListener("change", refresh);
   form.dataset.branching = "ready";
 })();
