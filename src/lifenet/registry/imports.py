@@ -570,9 +570,11 @@ class _Linker:
         if patient_fields:
             needs.setdefault("patient", set()).update(patient_fields)
         owners = {p for p in patient_ids if p is not None}
-        fields = sorted({f for names in needs.values() for f in names})
-        found = _records_of(self.session, needs, owners, fields) if needs else pl.DataFrame()
-        self.related = {form: found.filter(pl.col("form") == form) for form in needs}
+        # One query per form, extracting only that form's fields: the database parses a
+        # record's JSON once per field it extracts.
+        self.related = {
+            form: _records_of(self.session, (form,), owners, sorted(names)) for form, names in needs.items()
+        }
 
     def _new_patients(self, network_ids: list[str | None], known: Mapping[str, int]) -> dict[str, int]:
         fresh: dict[str, int] = {}
