@@ -41,7 +41,7 @@ from lifenet.access import Forbidden, Permission, Principal
 from lifenet.network.models import OrgUnit
 from lifenet.registry import queries
 from lifenet.registry.dictionary import Dictionary, Field, Form, load_dictionary
-from lifenet.registry.imports import PARENT_KEYS
+from lifenet.registry.import_links import PARENT_KEYS
 from lifenet.registry.models import RegistryPatient, RegistryRecord
 from lifenet.registry.validation import polars_dtype
 
