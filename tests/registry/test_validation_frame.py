@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from lifenet.registry.dictionary import FORM_FILES, Field, load_dictionary
-from lifenet.registry.validation import frame_row_to_json, validate_frame, validate_record
+from lifenet.registry.validation import validate_record
+from lifenet.registry.validation_frame import frame_row_to_json, validate_frame
 
 TODAY = dt.date(2025, 6, 1)
 CONTEXT = {"patient.birth_date": ["2025-04-20", "2010-02-28", "2030-01-01", "", "2025-05-01"]}

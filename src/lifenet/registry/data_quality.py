@@ -2,7 +2,7 @@
 break the current dictionary's rules, contradict a related record, or wait too long for review.
 
 Stored values are validated again, a whole form at a time, with
-:func:`lifenet.registry.validation.validate_frame` (Polars), so a rule added to the dictionary
+:func:`lifenet.registry.validation_frame.validate_frame` (Polars), so a rule added to the dictionary
 after a record was saved shows here; each form's ``checks`` run with their related records'
 values joined in (the patient's birth date, the run's start), plus the cross-form checks below
 that no single form's save can see (a run ending after the hospital discharge, a run after the
@@ -35,7 +35,7 @@ from lifenet.network.models import OrgUnit
 from lifenet.registry import queries
 from lifenet.registry.dictionary import FORM_FILES, Check, Dictionary, Form
 from lifenet.registry.models import RegistryPatient, RegistryRecord
-from lifenet.registry.validation import validate_frame
+from lifenet.registry.validation_frame import validate_frame
 
 TZ = "Asia/Shanghai"
 # What the data-quality page counts, in its column order.

@@ -43,7 +43,7 @@ from lifenet.registry import queries
 from lifenet.registry.dictionary import Dictionary, Field, Form, load_dictionary
 from lifenet.registry.import_links import PARENT_KEYS
 from lifenet.registry.models import RegistryPatient, RegistryRecord
-from lifenet.registry.validation import polars_dtype
+from lifenet.registry.validation_frame import polars_dtype
 
 Format = Literal["csv", "xlsx", "parquet"]
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "parquet")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from lifenet.access import Permission, Principal
 from lifenet.lib.iterables import chunked
 from lifenet.network.models import OrgUnit
-from lifenet.registry import validation
+from lifenet.registry import validation_frame
 from lifenet.registry.dictionary import Form, load_dictionary
 from lifenet.registry.models import RegistryPatient, RegistryRecord
 
@@ -125,7 +125,7 @@ def _key_form(form_name: str, field_name: str) -> Form:
 def _typed_keys(form_name: str, field_name: str, values: Sequence[Any], tz: str, today: dt.date) -> pl.Series:
     """A file's key column read as its field's type, as the forms read it (null: unreadable)."""
     frame = pl.DataFrame({field_name: pl.Series(values, dtype=pl.String)})
-    cleaned, _ = validation.validate_frame(_key_form(form_name, field_name), frame, today=today, tz=tz)
+    cleaned, _ = validation_frame.validate_frame(_key_form(form_name, field_name), frame, today=today, tz=tz)
     return cleaned.get_column(field_name)
 
 

@@ -50,7 +50,7 @@ from lifenet.db import utcnow
 from lifenet.lib.errors import N_, Conflict, FieldError, InvalidInput
 from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
-from lifenet.registry import queries, validation
+from lifenet.registry import queries, validation, validation_frame
 from lifenet.registry.actions import new_network_id, today_in
 from lifenet.registry.dictionary import Dictionary, Form, load_dictionary
 from lifenet.registry.import_files import FileRefused, read_table
@@ -85,7 +85,7 @@ Progress = Callable[[str, int, int], None]
 
 
 def _issues(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=validation.ISSUE_SCHEMA)
+    return pl.DataFrame(list(rows), schema=validation_frame.ISSUE_SCHEMA)
 
 
 @dataclass
@@ -587,7 +587,7 @@ def _prepare(
     if on_progress:
         on_progress("link", report.rows, report.rows)
     frame = pl.concat([fields, links.context], how="horizontal") if links.context.width else fields
-    cleaned, problems = validation.validate_frame(
+    cleaned, problems = validation_frame.validate_frame(
         form,
         frame,
         confirmed_soft=_confirmed(form, confirmed_soft),
