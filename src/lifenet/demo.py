@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from lifenet.network.demo import DemoNetwork, seed_demo_network
 from lifenet.network.models import OrgUnit
-from lifenet.registry.demo import Progress, seed_registry
+from lifenet.registry.demo import seed_registry
+from lifenet.registry.demo_plan import Progress
 
 
 def is_empty(session: Session) -> bool:

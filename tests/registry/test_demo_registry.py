@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from lifenet.audit import AuditEntry, verify_chain
 from lifenet.network.models import OrgUnit
 from lifenet.registry import validation
-from lifenet.registry.demo import TZ, generate_runs, seed_registry
+from lifenet.registry.demo import generate_runs, seed_registry
+from lifenet.registry.demo_plan import TZ
 from lifenet.registry.dictionary import load_dictionary
 from lifenet.registry.models import RegistryPatient, RegistryRecord
 from tests.conftest import World
