@@ -35,7 +35,7 @@ from lifenet.network.models import OrgUnit
 from lifenet.registry import queries
 from lifenet.registry.dictionary import FORM_FILES, Check, Dictionary, Form
 from lifenet.registry.models import RegistryPatient, RegistryRecord
-from lifenet.registry.validation_frame import validate_frame
+from lifenet.registry.validation_frame import ISSUE_SCHEMA, validate_frame
 
 TZ = "Asia/Shanghai"
 # What the data-quality page counts, in its column order.
@@ -336,14 +336,7 @@ def _related_column(name: str, frame: pl.DataFrame, context: _Context) -> list[s
     return [_text(a.get(field)) if a else None for a in ancestors]
 
 
-_UNKNOWN_SCHEMA = {
-    "row": pl.Int64,
-    "field": pl.String,
-    "value": pl.String,
-    "rule": pl.String,
-    "message": pl.String,
-    "severity": pl.String,
-}
+_UNKNOWN_SCHEMA = ISSUE_SCHEMA
 
 
 def _value_frame(form: Form, frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, pl.DataFrame]:
