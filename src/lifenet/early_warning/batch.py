@@ -49,8 +49,9 @@ column holding each patient's start time.
 
 *Speed.* One hash group-by over (patient, parameter) does the work of window mode; per-time
 mode sorts the rows only when they are not already in patient and time order, groups the rows
-of each patient and time by their (sorted) run number, and fills forward over the whole frame. No Python runs per row or per
-patient, so the cost stays a small multiple of a bare Polars scan of the same file.
+of each patient and time by their (sorted) run number, and fills forward over the whole
+frame. No Python runs per row or per patient, so the cost stays a small multiple of a bare
+Polars scan of the same file.
 """
 
 from __future__ import annotations
