@@ -164,6 +164,29 @@ def test_per_time_mode_carries_values_forward_for_at_most_the_max_age() -> None:
     assert rows == [(0.0, 160.0, 2.0, 2.0), (2.0, 160.0, 2.0, 4.0), (5.0, None, 0.0, 2.0)]
 
 
+def test_rows_out_of_time_order_are_scored_as_if_sorted() -> None:
+    rows = [("b", 3, "hr", 30), ("a", 2, "urine", 100), ("a", 0, "hr", 160), ("b", 1, "hr", 120)]
+    shuffled = score_observations(TOY, observations(rows), per_time=True)
+    ordered = score_observations(TOY, observations(sorted(rows)), per_time=True)
+    assert shuffled.scored.equals(ordered.scored)
+    assert shuffled.scored.select("patient_id", "time", "total").rows() == [
+        ("a", 0.0, 2.0),
+        ("a", 2.0, 4.0),
+        ("b", 1.0, 1.0),
+        ("b", 3.0, 3.0),
+    ]
+
+
+@pytest.mark.parametrize("per_time", [False, True])
+def test_an_observation_without_a_time_is_dropped_with_a_reason(per_time: bool) -> None:
+    obs = observations([("a", 0, "hr", 160), ("a", None, "hr", 30), ("a", float("nan"), "hr", 30)])  # type: ignore[list-item]
+    result = score_observations(
+        TOY, obs, per_time=per_time, window=None if per_time else dt.timedelta(hours=24)
+    )
+    assert result.dropped["reason"].to_list() == ["hr: time is missing", "hr: time is missing"]
+    assert result.scored["hr_points"].to_list() == [2]
+
+
 def test_per_time_default_max_age_is_four_hours() -> None:
     assert DEFAULT_MAX_AGE == dt.timedelta(hours=4)
 

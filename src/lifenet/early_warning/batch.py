@@ -202,8 +202,16 @@ def _checked(
     low = pl.lit(rules["_min"].fill_null(float("-inf"))).gather(code)
     high = pl.lit(rules["_max"].fill_null(float("inf"))).gather(code)
     value = pl.col(VALUE)
-    ok = ((value >= low) & (value <= high) & value.is_finite()).fill_null(False)
+    ok = ((value >= low) & (value <= high) & value.is_finite()).fill_null(False) & _has_time(lazy)
     return lazy.select(ID, TIME, PARAMETER, value.cast(pl.Float64)).with_columns(ok.alias(OK))
+
+
+def _has_time(lazy: pl.LazyFrame) -> pl.Expr:
+    """The row has a time (not null, and not NaN when times are hours)."""
+    time = pl.col(TIME)
+    if lazy.collect_schema()[TIME].is_float():
+        return time.is_not_null() & time.is_finite().fill_null(False)
+    return time.is_not_null()
 
 
 def _with_reasons(
@@ -218,6 +226,8 @@ def _with_reasons(
         .then(pl.lit("unknown parameter ") + pl.col(PARAMETER) + pl.lit(f" (not read by {definition.name})"))
         .when(value.is_null() | ~value.is_finite())
         .then(pl.col(PARAMETER) + pl.lit(": value is missing or not a number"))
+        .when(~_has_time(refused.lazy()))
+        .then(pl.col(PARAMETER) + pl.lit(": time is missing"))
         .when(value < pl.col("_min"))
         .then(
             pl.col(PARAMETER)
