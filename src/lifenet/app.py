@@ -18,6 +18,7 @@ from lifenet.network import api as network_api
 from lifenet.network import pages as network_pages
 from lifenet.registry import actions as registry_actions  # noqa: F401 - registers its org-unit delete guard
 from lifenet.registry import api as registry_api
+from lifenet.registry import data_pages as registry_data_pages
 from lifenet.registry import pages as registry_pages
 from lifenet.settings import Settings, get_settings
 from lifenet.web.errors import install_error_handlers
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(network_pages.router)
     app.include_router(registry_api.router)
     app.include_router(registry_pages.router)
+    app.include_router(registry_data_pages.router)
+    app.include_router(registry_data_pages.router)
     app.include_router(early_warning_api.router)
     app.include_router(early_warning_pages.router)
     _core_routes(app)
