@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 
 from tests.conftest import World
 from tests.registry import factories
@@ -239,3 +241,76 @@ def test_a_user_of_several_hospitals_chooses_one_before_its_fields_show(world: W
     chosen = client.get("/registry/patients/new", params={"hospital": world.unit("funan")}).text
     assert 'name="local_referral_code"' in chosen
     assert f'<option value="{world.unit("funan")}" selected>' in chosen
+
+
+XRAY_CHECK = {
+    "rule": "date_order",
+    "expr": "local_xray_at >= ecls_start",
+    "message_en": "The chest X-ray is before the run started.",
+    "message_zh": "胸片时间早于 ECLS 开始时间。",
+}
+XRAY_ROW = LOCAL_ROW | {
+    "Variable / Field Name": "local_xray_at",
+    "Field Label": "First chest X-ray on ECLS",
+    "Text Validation Type OR Show Slider Number": "datetime_ymd",
+    "Text Validation Min": "",
+    "Text Validation Max": "",
+    "Field Annotation": '@LIFENET={"label_zh": "ECLS 后首次胸片", "checks": ['
+    + json.dumps(XRAY_CHECK)
+    + "]}",
+}
+
+
+def test_a_local_field_brings_its_own_cross_field_check(world: World) -> None:
+    dm = world.api_client("county_a_dm")
+    core = dm.get(f"{R}/dictionary/redcap.csv").text
+    kept = dm.put(f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [XRAY_ROW]))
+    assert kept.status_code == 200, kept.text
+    # The check travels with the field in the hospital's REDCap dictionary.
+    exported = dm.get(f"{R}/hospitals/{world.unit('funan')}/dictionary.csv").text
+    assert "local_xray_at >= ecls_start" in exported
+
+    case = full_case(dm, world)
+    early = factories.ECLS_RUN | {"run_number": "2", "local_xray_at": "2025-03-05 09:00"}
+    refused = dm.post(
+        f"{R}/records", json={"form": "ecls_run", "parent_id": case["episode"], "values": early}
+    )
+    assert refused.status_code == 422
+    assert [(d["field"], d["rule"]) for d in refused.json()["detail"]] == [("local_xray_at", "date_order")]
+    assert refused.json()["detail"][0]["message"] == XRAY_CHECK["message_en"]
+    later = early | {"local_xray_at": "2025-03-05 16:00"}
+    saved = dm.post(f"{R}/records", json={"form": "ecls_run", "parent_id": case["episode"], "values": later})
+    assert saved.status_code == 201, saved.text
+
+    # On the form, in Chinese.
+    client, csrf = world.page_client("county_a_dm")
+    client.post("/language", data={"csrf_token": csrf, "language": "zh_Hans", "next": "/"})
+    url = f"/registry/records/{saved.json()['id']}"
+    version = re.search(r'name="version" value="(\d+)"', client.get(url).text)
+    assert version is not None
+    page = client.post(url, data={"csrf_token": csrf, "version": version.group(1), "reason": "更正"} | early)
+    assert page.status_code == 422 and XRAY_CHECK["message_zh"] in page.text
+
+
+def test_a_local_check_must_belong_to_a_local_field_and_read_known_fields(world: World) -> None:
+    dm = world.api_client("county_a_dm")
+    core = dm.get(f"{R}/dictionary/redcap.csv").text
+    unknown = dict(XRAY_CHECK, expr="local_xray_at >= no_such_field")
+    bad = XRAY_ROW | {"Field Annotation": '@LIFENET={"checks": [' + json.dumps(unknown) + "]}"}
+    refused = dm.put(f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [bad]))
+    assert refused.status_code == 422
+    assert [d["field"] for d in refused.json()["detail"]] == ["local_xray_at"]
+    assert "no_such_field" in refused.json()["detail"][0]["message"]
+    shapeless = XRAY_ROW | {"Field Annotation": '@LIFENET={"checks": "x >= y"}'}
+    refused = dm.put(f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [shapeless]))
+    assert refused.status_code == 422 and refused.json()["detail"][0]["rule"] == "invalid"
+    on_core = [
+        r | {"Field Annotation": '@LIFENET={"checks": [' + json.dumps(XRAY_CHECK) + "]}"}
+        for r in csv.DictReader(io.StringIO(core.lstrip("\ufeff")))
+        if r["Variable / Field Name"] == "ecls_end"
+    ]
+    refused = dm.put(f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, on_core))
+    assert refused.status_code == 422
+    assert "Only a hospital's own fields may carry its checks" in refused.text
+    # Nothing was kept: the hospital still has no local fields.
+    assert "local_xray_at" not in dm.get(f"{R}/hospitals/{world.unit('funan')}/dictionary.csv").text

@@ -23,6 +23,7 @@ from typing import Any
 
 from lifenet.lib.errors import N_, FieldError, InvalidInput
 from lifenet.registry.dictionary import (
+    Check,
     Choice,
     Codelist,
     Dictionary,
@@ -280,7 +281,7 @@ def _choices(field: Field, dictionary: Dictionary, names: Names) -> str:
     return " | ".join(f"{c.code}, {c.en}" for c in codelist.choices)
 
 
-def _annotation(field: Field, dictionary: Dictionary, names: Names) -> str:
+def _annotation(field: Field, dictionary: Dictionary, names: Names, form: Form) -> str:
     meta: dict[str, Any] = {
         "name": field.name if names.get(field.name) != field.name else None,
         "type": field.type,
@@ -303,6 +304,10 @@ def _annotation(field: Field, dictionary: Dictionary, names: Names) -> str:
     codelist = dictionary.codelist_of(field)
     if codelist is not None:
         meta["choices"] = [c.model_dump(exclude_none=True) for c in codelist.choices]
+    if not field.core:
+        # A local field's own cross-field checks (the core ones live in the core files).
+        local = [c.model_dump(exclude={"field"}) for c in form.checks if c.field == field.name]
+        meta["checks"] = local or None
     meta = {k: v for k, v in meta.items() if v is not None}
     parts = [
         _calctext(field, names),
@@ -332,7 +337,7 @@ def _row(form: Form, field: Field, section_header: str, dictionary: Dictionary, 
         "",
         "",
         "",
-        _annotation(field, dictionary, names),
+        _annotation(field, dictionary, names, form),
     ]
 
 
@@ -506,23 +511,37 @@ def _removed(dictionary: Dictionary, fields: Iterable[Field]) -> list[FieldError
     ]
 
 
+def _checks_of(row: Mapping[str, str], field: Field) -> list[Check]:
+    """A local field's cross-field checks, from ``"checks"`` in its ``@LIFENET`` annotation
+    (``rule``, ``expr`` in the dictionary's expression language, ``message_en``,
+    ``message_zh``). On a core field's row they are refused later (``extend``): the core's
+    checks live in the core files."""
+    given = _meta(row["Field Annotation"]).get("checks") or []
+    if not isinstance(given, list) or not all(isinstance(c, dict) for c in given):
+        raise ValueError("checks must be a list of {rule, expr, message_en, message_zh}")
+    return [Check(field=field.name, **c) for c in given]
+
+
 def import_extension(
     text: str, dictionary: Dictionary | None = None, *, hospital: str | None = None
 ) -> Dictionary:
     """A hospital's REDCap data dictionary read as its extension of the core dictionary.
 
     Like a REDCap upload, the file is the whole dictionary: every core field must be in it,
-    unchanged in type; the other rows become the hospital's local fields. Raises
-    ``InvalidInput`` naming each field that breaks a rule.
+    unchanged in type; the other rows become the hospital's local fields, with the checks
+    their annotations give. Raises ``InvalidInput`` naming each field that breaks a rule.
     """
     dictionary = dictionary or load_dictionary()
     codelists: dict[str, Codelist] = {}
     fields: list[Field] = []
+    checks: list[Check] = []
     errors: list[FieldError] = []
     renamed: dict[str, dict[str, str]] = {}
     for row in _read_rows(text):
         try:
             made = _field_from_row(row, dictionary, codelists)
+            if isinstance(made, Field):
+                checks += _checks_of(row, made)
         except (ValueError, TypeError) as error:
             name = row["Variable / Field Name"]
             made = FieldError(
@@ -537,7 +556,7 @@ def import_extension(
     errors += branching_errors + _removed(dictionary, fields)
     if errors:
         raise InvalidInput(*errors)
-    return extend(dictionary, fields, codelists=codelists, hospital=hospital)
+    return extend(dictionary, fields, codelists=codelists, hospital=hospital, checks=checks)
 
 
 # --- docs -----------------------------------------------------------------------------------

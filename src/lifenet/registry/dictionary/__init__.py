@@ -485,13 +485,17 @@ def extend(
     *,
     codelists: Mapping[str, Codelist] | None = None,
     hospital: str | None = None,
+    checks: Iterable[Check] = (),
 ) -> Dictionary:
-    """The dictionary with a hospital's local fields appended to their forms.
+    """The dictionary with a hospital's local fields (and their cross-field ``checks``)
+    appended to their forms.
 
     A local field that restates a core field unchanged is ignored; one that changes a core
     field's type, code list, unit or calculation is refused with an error naming it. Core
     fields are always kept, so an extension cannot remove one (``redcap.import_extension``
-    refuses a file that leaves one out). Raises ``InvalidInput`` listing every problem.
+    refuses a file that leaves one out). A check belongs to one local field, and may read
+    any field of its form and of related records, like a core check. Raises ``InvalidInput``
+    listing every problem.
     """
     merged_codelists, errors = _merge_codelists(dictionary, codelists or {})
     added: dict[str, list[Field]] = {name: [] for name in dictionary.forms}
@@ -505,6 +509,20 @@ def extend(
         name: form.with_fields(form.fields + tuple(added[name])) if added[name] else form
         for name, form in dictionary.forms.items()
     }
+    owners = {f.name: f.form for fields in added.values() for f in fields}
+    for check in checks:
+        owner = owners.get(check.field)
+        if owner is None:
+            errors.append(
+                _problem(
+                    check.field,
+                    "check",
+                    N_("Only a hospital's own fields may carry its checks (%(name)s)."),
+                    name=check.field,
+                )
+            )
+            continue
+        forms[owner] = forms[owner].model_copy(update={"checks": (*forms[owner].checks, check)})
     result = Dictionary(
         version=dictionary.version,
         forms=forms,
