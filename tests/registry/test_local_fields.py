@@ -137,6 +137,28 @@ def test_an_import_reads_the_hospitals_local_fields(world: World) -> None:
     assert imported.json()["created"] == 1
 
 
+def test_an_import_applies_a_local_fields_check(world: World) -> None:
+    dm = world.api_client("county_a_dm")
+    core = dm.get(f"{R}/dictionary/redcap.csv").text
+    assert dm.put(
+        f"{R}/hospitals/{world.unit('funan')}/dictionary", content=with_rows(core, [XRAY_ROW])
+    ).is_success
+    case = full_case(dm, world)
+    network_id = dm.get(f"{R}/patients/{case['patient']}").json()["network_id"]
+    run = factories.ECLS_RUN | {"run_number": "2", "local_xray_at": "2025-03-05 09:00"}
+    columns = ["network_id", "admission_datetime", *run]
+    cells = [network_id, factories.EPISODE["admission_datetime"]]
+    cells += ["|".join(v) if isinstance(v, list) else v for v in run.values()]
+    body = ",".join(columns) + "\n" + ",".join(cells) + "\n"
+    refused = dm.post(
+        f"{R}/imports",
+        params={"form": "ecls_run", "org_unit_id": world.unit("funan")},
+        files={"file": ("runs.csv", body.encode("utf-8"), "text/csv")},
+    )
+    assert refused.status_code == 422
+    assert [(d["field"], d["rule"]) for d in refused.json()["detail"]] == [("local_xray_at", "date_order")]
+
+
 LOCAL_CHOICE = {
     "Variable / Field Name": "local_circuit_brand",
     "Form Name": "ecls_run",
