@@ -333,14 +333,15 @@ def _carried_forward(
     seen = [n for n in names if observed[n]]
     new_patient = (pl.col(ID) != pl.col(ID).shift(1)).fill_null(True)
     new_time = (new_patient | (pl.col(TIME) != pl.col(TIME).shift(1))).fill_null(True)
-    frame = frame.with_columns(
-        new_time.cum_sum().alias("_run"),
-        new_patient.cum_sum().alias("_patient"),
-        *[pl.when(param == n).then(pl.col(VALUE)).alias(n) for n in seen],
-    )
+    frame = frame.with_columns(new_time.cum_sum().alias("_run"), new_patient.cum_sum().alias("_patient"))
     frame = frame.with_columns(pl.col("_run").set_sorted())
+    # Each parameter's value filtered inside the aggregation: no column per parameter
+    # (mostly nulls) is built over all the rows.
     wide = frame.group_by("_run", maintain_order=True).agg(
-        pl.col(ID).first(), pl.col(TIME).first(), pl.col("_patient").first(), *[pl.col(n).max() for n in seen]
+        pl.col(ID).first(),
+        pl.col(TIME).first(),
+        pl.col("_patient").first(),
+        *[pl.col(VALUE).filter(param == n).max().alias(n) for n in seen],
     )
     fresh = []
     for n in seen:
