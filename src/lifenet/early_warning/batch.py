@@ -319,21 +319,20 @@ def _carried_forward(
 ) -> pl.DataFrame:
     """One row per patient and time; each parameter's latest value no older than its max age.
 
-    ``long`` must be in patient and time order (:func:`_in_time_order`). Rows of one patient
-    and time are consecutive, so they are numbered as runs and grouped by that sorted number
-    (a slice per group, no hashing); several values of one parameter at the very same time
-    keep the highest. The forward fill then runs over the whole frame (no per-patient window
+    ``long`` holds only rows of ``names``, in patient and time order (:func:`_in_time_order`).
+    Rows of one patient and time are consecutive, so they are numbered as runs and grouped by
+    that sorted number (a slice per group, no hashing); several values of one parameter at the
+    very same time keep the highest. The forward fill then runs over the whole frame (no per-patient window
     function) and a value is kept only when it was seen for the same patient and within its
     max age: plain column operations, fast on millions of rows. A parameter never observed
     stays a null column, at no cost.
     """
     param = pl.col(PARAMETER)
-    frame = long.filter(param.is_in(list(names)))
-    observed = frame.select([(param == n).any().alias(n) for n in names]).row(0, named=True)
+    observed = long.select([(param == n).any().alias(n) for n in names]).row(0, named=True)
     seen = [n for n in names if observed[n]]
     new_patient = (pl.col(ID) != pl.col(ID).shift(1)).fill_null(True)
     new_time = (new_patient | (pl.col(TIME) != pl.col(TIME).shift(1))).fill_null(True)
-    frame = frame.with_columns(new_time.cum_sum().alias("_run"), new_patient.cum_sum().alias("_patient"))
+    frame = long.with_columns(new_time.cum_sum().alias("_run"), new_patient.cum_sum().alias("_patient"))
     frame = frame.with_columns(pl.col("_run").set_sorted())
     # Each parameter's value filtered inside the aggregation: no column per parameter
     # (mostly nulls) is built over all the rows.
