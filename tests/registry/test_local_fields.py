@@ -7,6 +7,9 @@ import csv
 import io
 import json
 import re
+from typing import Any
+
+from fastapi.testclient import TestClient
 
 from tests.conftest import World
 from tests.registry import factories
@@ -111,6 +114,19 @@ def test_the_local_fields_page_takes_the_file_and_lists_the_fields(world: World)
     assert broken.status_code == 422 and "run_number" in broken.text
 
 
+def import_run(dm: TestClient, world: World, network_id: str, run: dict[str, Any]) -> Any:
+    """One ECLS run imported as a CSV file at Funan, under the factory's admission."""
+    columns = ["network_id", "admission_datetime", *run]
+    cells = [network_id, factories.EPISODE["admission_datetime"]]
+    cells += ["|".join(v) if isinstance(v, list) else v for v in run.values()]
+    body = ",".join(columns) + "\n" + ",".join(cells) + "\n"
+    return dm.post(
+        f"{R}/imports",
+        params={"form": "ecls_run", "org_unit_id": world.unit("funan")},
+        files={"file": ("runs.csv", body.encode("utf-8"), "text/csv")},
+    )
+
+
 def test_an_import_reads_the_hospitals_local_fields(world: World) -> None:
     dm = world.api_client("county_a_dm")
     core = dm.get(f"{R}/dictionary/redcap.csv").text
@@ -123,16 +139,7 @@ def test_an_import_reads_the_hospitals_local_fields(world: World) -> None:
         json={"form": "episode", "parent_id": patient["records"][0]["id"], "values": factories.EPISODE},
     )
     assert episode.status_code == 201, episode.text
-    run = factories.ECLS_RUN | {"local_team_size": "5"}
-    columns = ["network_id", "admission_datetime", *run]
-    cells = [patient["network_id"], factories.EPISODE["admission_datetime"]]
-    cells += ["|".join(v) if isinstance(v, list) else v for v in run.values()]
-    body = ",".join(columns) + "\n" + ",".join(cells) + "\n"
-    imported = dm.post(
-        f"{R}/imports",
-        params={"form": "ecls_run", "org_unit_id": world.unit("funan")},
-        files={"file": ("runs.csv", body.encode("utf-8"), "text/csv")},
-    )
+    imported = import_run(dm, world, patient["network_id"], factories.ECLS_RUN | {"local_team_size": "5"})
     assert imported.status_code == 201, imported.text
     assert imported.json()["created"] == 1
 
@@ -146,15 +153,7 @@ def test_an_import_applies_a_local_fields_check(world: World) -> None:
     case = full_case(dm, world)
     network_id = dm.get(f"{R}/patients/{case['patient']}").json()["network_id"]
     run = factories.ECLS_RUN | {"run_number": "2", "local_xray_at": "2025-03-05 09:00"}
-    columns = ["network_id", "admission_datetime", *run]
-    cells = [network_id, factories.EPISODE["admission_datetime"]]
-    cells += ["|".join(v) if isinstance(v, list) else v for v in run.values()]
-    body = ",".join(columns) + "\n" + ",".join(cells) + "\n"
-    refused = dm.post(
-        f"{R}/imports",
-        params={"form": "ecls_run", "org_unit_id": world.unit("funan")},
-        files={"file": ("runs.csv", body.encode("utf-8"), "text/csv")},
-    )
+    refused = import_run(dm, world, network_id, run)
     assert refused.status_code == 422
     assert [(d["field"], d["rule"]) for d in refused.json()["detail"]] == [("local_xray_at", "date_order")]
 
