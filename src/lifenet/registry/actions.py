@@ -9,14 +9,14 @@ import datetime as dt
 import secrets
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lifenet import audit
-from lifenet.access import Forbidden, NotFound, Permission, Principal
+from lifenet.access import NotFound, Permission, Principal
 from lifenet.db import utcnow
 from lifenet.lib.errors import N_, Conflict, InvalidInput
 from lifenet.network import actions as network_actions
@@ -131,13 +131,24 @@ def do_create_record(
     return record
 
 
-def _writable(session: Session, by: Principal | None, record_id: int) -> RegistryRecord:
-    record = session.get(RegistryRecord, record_id)
-    if record is None:
-        raise NotFound("record", record_id)
-    unit = network_queries.get_org_unit(session, record.org_unit_id)
+Held = TypeVar("Held", RegistryRecord, DataQuery)
+
+
+def _held(session: Session, by: Principal | None, model: type[Held], ident: int) -> tuple[Held, OrgUnit]:
+    """A hospital's record or query and its org unit; 404 (not 403) when the user may not read
+    that hospital's patients, so existence does not leak."""
+    what = "record" if model is RegistryRecord else "query"
+    found = session.get(model, ident)
+    if found is None:
+        raise NotFound(what, ident)
+    unit = network_queries.get_org_unit(session, found.org_unit_id)
     if by is not None and not by.can(Permission.READ_PATIENTS, unit.path):
-        raise NotFound("record", record_id)
+        raise NotFound(what, ident)
+    return found, unit
+
+
+def _writable(session: Session, by: Principal | None, record_id: int) -> RegistryRecord:
+    record, unit = _held(session, by, RegistryRecord, record_id)
     _require(by, Permission.WRITE_PATIENTS, unit)
     return record
 
@@ -200,14 +211,8 @@ def do_set_record_lock(
     session: Session, by: Principal | None, record_id: int, *, locked: bool, reason: str | None = None
 ) -> RegistryRecord:
     """Lock a reviewed record (data managers), or unlock it with a reason."""
-    record = session.get(RegistryRecord, record_id)
-    if record is None:
-        raise NotFound("record", record_id)
-    unit = network_queries.get_org_unit(session, record.org_unit_id)
-    if by is not None and not by.can(Permission.READ_PATIENTS, unit.path):
-        raise NotFound("record", record_id)
-    if by is not None and not by.can(Permission.LOCK_RECORDS, unit.path):
-        raise Forbidden(Permission.LOCK_RECORDS, unit.code)
+    record, unit = _held(session, by, RegistryRecord, record_id)
+    _require(by, Permission.LOCK_RECORDS, unit)
     if not locked and not (reason or "").strip():
         raise InvalidInput.one("reason", "required", N_("Say why you unlock a reviewed record."))
     record.locked_at = utcnow() if locked else None
@@ -504,16 +509,6 @@ def do_set_dictionary_extension(
 # ----- data-quality queries: raised by a quality officer, answered by the hospital -----------
 
 
-def _query_unit(session: Session, query_id: int, by: Principal | None) -> tuple[DataQuery, OrgUnit]:
-    query = session.get(DataQuery, query_id)
-    if query is None:
-        raise NotFound("query", query_id)
-    unit = network_queries.get_org_unit(session, query.org_unit_id)
-    if by is not None and not by.can(Permission.READ_PATIENTS, unit.path):
-        raise NotFound("query", query_id)
-    return query, unit
-
-
 def do_raise_query(
     session: Session,
     by: Principal | None,
@@ -524,12 +519,7 @@ def do_raise_query(
     rule: str | None = None,
 ) -> DataQuery:
     """Ask the record's hospital about one field (quality officers)."""
-    record = session.get(RegistryRecord, record_id)
-    if record is None:
-        raise NotFound("record", record_id)
-    unit = network_queries.get_org_unit(session, record.org_unit_id)
-    if by is not None and not by.can(Permission.READ_PATIENTS, unit.path):
-        raise NotFound("record", record_id)
+    record, unit = _held(session, by, RegistryRecord, record_id)
     _require(by, Permission.RAISE_QUERIES, unit)
     form = queries.dictionary_for(session, record.org_unit_id).form(record.form)
     if form.get(field) is None:
@@ -560,7 +550,7 @@ def do_raise_query(
 
 def do_answer_query(session: Session, by: Principal | None, query_id: int, *, answer: str) -> DataQuery:
     """The hospital answers: the record was corrected, or the value is right and why."""
-    query, unit = _query_unit(session, query_id, by)
+    query, unit = _held(session, by, DataQuery, query_id)
     _require(by, Permission.WRITE_PATIENTS, unit)
     if query.state == "closed":
         raise Conflict.one("state", "closed", N_("This query is closed."))
@@ -583,7 +573,7 @@ def do_answer_query(session: Session, by: Principal | None, query_id: int, *, an
 
 def do_close_query(session: Session, by: Principal | None, query_id: int) -> DataQuery:
     """The officer accepts the answer and closes the query."""
-    query, unit = _query_unit(session, query_id, by)
+    query, unit = _held(session, by, DataQuery, query_id)
     _require(by, Permission.RAISE_QUERIES, unit)
     if query.state != "answered":
         raise Conflict.one("state", "not_answered", N_("Only an answered query can be closed."))

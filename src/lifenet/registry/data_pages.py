@@ -16,7 +16,7 @@ from lifenet.network.models import OrgUnit
 from lifenet.registry import actions, data_quality, exports, import_jobs, messages, queries
 from lifenet.registry import api as registry_api
 from lifenet.registry.dictionary import load_dictionary, local_fields
-from lifenet.registry.pages import MultiFormData, chosen_unit, redirect, zone_of
+from lifenet.registry.pages import MultiFormData, chosen_unit, one, redirect, zone_of
 from lifenet.web.deps import CsrfChecked, CurrentPageUser, Db, PageUser, get_settings
 from lifenet.web.render import error_status, render, translate_errors
 
@@ -91,16 +91,16 @@ def quality_problems(
 @router.post("/registry/records/{record_id}/queries", dependencies=[CsrfChecked])
 def raise_query(record_id: int, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
     record = queries.access_record(db, me.principal, record_id)
-    field = (posted.get("field") or [""])[-1]
-    rule = (posted.get("rule") or [""])[-1] or None
-    question = (posted.get("question") or [""])[-1]
+    field = one(posted, "field")
+    rule = one(posted, "rule") or None
+    question = one(posted, "question")
     actions.do_raise_query(db, me.principal, record.id, field=field, question=question, rule=rule)
     return redirect(f"/registry/records/{record.id}#queries")
 
 
 @router.post("/registry/queries/{query_id}/answer", dependencies=[CsrfChecked])
 def answer_query(query_id: int, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
-    query = actions.do_answer_query(db, me.principal, query_id, answer=(posted.get("answer") or [""])[-1])
+    query = actions.do_answer_query(db, me.principal, query_id, answer=one(posted, "answer"))
     return redirect(f"/registry/records/{query.record_id}#queries")
 
 

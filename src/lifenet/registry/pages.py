@@ -38,6 +38,11 @@ async def multi_form_data(request: Request) -> dict[str, list[str]]:
 MultiFormData = Annotated[dict[str, list[str]], Depends(multi_form_data)]
 
 
+def one(posted: dict[str, list[str]], name: str) -> str:
+    """The last value posted under ``name`` ("" when none)."""
+    return (posted.get(name) or [""])[-1]
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -253,7 +258,7 @@ def new_patient_form(
 @router.post("/registry/patients/new", dependencies=[CsrfChecked])
 def register_patient(request: Request, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
     me.principal.require_anywhere(Permission.WRITE_PATIENTS)
-    unit_text = (posted.get("org_unit_id") or [""])[-1]
+    unit_text = one(posted, "org_unit_id")
     _dictionary, form, _chosen = _hospital_form(db, _hospitals(db, me), unit_text, "patient")
     values = _raw_values(form, posted)
     try:
@@ -316,8 +321,8 @@ def new_transfer_form(
 @router.post("/registry/transfers/new", dependencies=[CsrfChecked])
 def admit_transfer(request: Request, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
     me.principal.require_anywhere(Permission.WRITE_PATIENTS)
-    network_id = (posted.get("network_id") or [""])[-1]
-    unit_text = (posted.get("org_unit_id") or [""])[-1]
+    network_id = one(posted, "network_id")
+    unit_text = one(posted, "org_unit_id")
     _dictionary, form, _chosen = _hospital_form(db, _hospitals(db, me), unit_text, "episode")
     values = _raw_values(form, posted)
     try:
@@ -505,8 +510,8 @@ def save_record(
     record = queries.access_record(db, me.principal, record_id)
     form = queries.dictionary_for(db, record.org_unit_id).form(record.form)
     values = _raw_values(form, posted)
-    reason = (posted.get("reason") or [""])[-1]
-    version_text = (posted.get("version") or [""])[-1]
+    reason = one(posted, "reason")
+    version_text = one(posted, "version")
     try:
         actions.do_edit_form(
             db,
@@ -529,7 +534,7 @@ def save_record(
 def lock_record(record_id: int, me: CurrentPageUser, db: Db, posted: MultiFormData) -> Response:
     record = queries.access_record(db, me.principal, record_id)
     locked = (posted.get("locked") or ["1"])[-1] == "1"
-    reason = (posted.get("reason") or [""])[-1]
+    reason = one(posted, "reason")
     actions.do_set_record_lock(db, me.principal, record.id, locked=locked, reason=reason)
     return redirect(f"/registry/records/{record.id}")
 
@@ -546,8 +551,8 @@ def shown_fields(
     The rules run here, in the same code as validation, so the browser never evaluates a
     second copy of them.
     """
-    parent_text = (posted.get("_parent_id") or [""])[-1]
-    unit_text = (posted.get("_unit_id") or [""])[-1]
+    parent_text = one(posted, "_parent_id")
+    unit_text = one(posted, "_unit_id")
     context: dict[str, dict[str, Any]] = {}
     dictionary = load_dictionary()
     if parent_text.isdigit():
