@@ -36,23 +36,13 @@ from sqlalchemy.engine import Engine, make_url
 from lifenet.db import make_engine, make_sessionmaker
 from lifenet.demo import seed_demo
 from lifenet.migrations import upgrade
-from lifenet.registry.imports import _sqlite_time, do_import_file
+from lifenet.registry.imports import RECORD_COLUMNS, _sqlite_time, do_import_file
 from lifenet.registry.models import RegistryRecord
 
 TODAY = dt.date(2026, 1, 15)
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-COLUMNS = (
-    "patient_id",
-    "form",
-    "parent_id",
-    "org_unit_id",
-    "dictionary_version",
-    "values",
-    "version",
-    "created_at",
-    "updated_at",
-)
+COLUMNS = RECORD_COLUMNS  # the importer's own columns: the baseline writes the same rows
 
 
 COLUMN_LIST = ", ".join(f'"{c}"' for c in COLUMNS)
@@ -198,7 +188,7 @@ def _baseline_sqlite(engine: Engine, rows: list[tuple[Any, ...]]) -> float:
     try:
         cursor = connection.cursor()
         sql = f"INSERT INTO registry_record ({COLUMN_LIST}) VALUES ({', '.join('?' * len(COLUMNS))})"
-        plain = [(*r[:7], _sqlite_time(r[7]), _sqlite_time(r[8])) for r in rows]
+        plain = [(*r[:7], _sqlite_time(r[7]), _sqlite_time(r[8]), *r[9:]) for r in rows]
         started = time.perf_counter()
         cursor.executemany(sql, plain)
         connection.commit()
