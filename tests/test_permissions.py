@@ -583,3 +583,8 @@ def test_route_answers_each_persona_as_expected(world: World, route: tuple[str, 
                 f"{persona}: expected {expected}, got {response.status_code} {response.text[:200]}"
             )
     assert not failures, "\n".join(failures)
+
+
+def test_every_route_is_registered_once(world: World) -> None:
+    seen = [(m, r.path) for r in world.client().app.routes for m in sorted(getattr(r, "methods", None) or ())]
+    assert len(seen) == len(set(seen)), sorted({x for x in seen if seen.count(x) > 1})

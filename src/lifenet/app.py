@@ -50,7 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registry_api.router)
     app.include_router(registry_pages.router)
     app.include_router(registry_data_pages.router)
-    app.include_router(registry_data_pages.router)
     app.include_router(early_warning_api.router)
     app.include_router(early_warning_pages.router)
     _core_routes(app)
