@@ -136,3 +136,26 @@ def test_the_hub_admits_a_transferred_child_on_the_page(world: World) -> None:
     assert saved.status_code == 303, saved.text
     page = client.get(saved.headers["location"])
     assert network_id in page.text and page.text.count('data-testid="record-episode"') == 1
+
+
+def test_a_shared_patient_form_shows_each_hospital_only_its_own_queries(world: World) -> None:
+    funan = world.api_client("county_a_dm")
+    case = full_case(funan, world)
+    patient = funan.get(f"{R}/patients/{case['patient']}").json()
+    form_id = patient["records"][0]["id"]
+    officer = world.api_client("quality_officer")
+    asked = officer.post(
+        f"{R}/records/{form_id}/queries", json={"field": "weight_kg", "question": "Funan: weight?"}
+    )
+    assert asked.status_code == 201, asked.text
+    values = factories.EPISODE | {"referral_source": "other_hospital", "referring_hospital": "Funan"}
+    admitted = world.api_client("hub.doctor").post(
+        f"{R}/transfers",
+        json={"network_id": patient["network_id"], "org_unit_id": world.unit("hub"), "values": values},
+    )
+    assert admitted.status_code == 201, admitted.text
+    hub, _csrf = world.page_client("hub.doctor")
+    shared = hub.get(f"/registry/records/{form_id}")
+    assert shared.status_code == 200 and "Funan: weight?" not in shared.text
+    own, _csrf = world.page_client("county_a_dm")
+    assert "Funan: weight?" in own.get(f"/registry/records/{form_id}").text

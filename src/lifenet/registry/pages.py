@@ -15,7 +15,7 @@ from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
 from lifenet.registry import actions, messages, queries, validation
 from lifenet.registry.dictionary import Dictionary, Field, Form, load_dictionary
-from lifenet.registry.models import RegistryRecord
+from lifenet.registry.models import QUERY_STATES, RegistryRecord
 from lifenet.web import i18n
 from lifenet.web.deps import CsrfChecked, CurrentPageUser, Db, PageUser, get_settings
 from lifenet.web.render import error_status, render
@@ -491,7 +491,7 @@ def _record_page(
             "can_lock": me.principal.can(Permission.LOCK_RECORDS, unit.path),
             "can_raise": me.principal.can(Permission.RAISE_QUERIES, unit.path),
             "can_answer": me.principal.can(Permission.WRITE_PATIENTS, unit.path),
-            "queries": queries.queries_on(db, record.id),
+            "queries": queries.visible_queries(db, me.principal, states=QUERY_STATES, record_id=record.id),
             "reason": reason,
             "unit_id": record.org_unit_id,
         },

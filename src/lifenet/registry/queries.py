@@ -141,25 +141,26 @@ def children_of(records: Sequence[RegistryRecord]) -> dict[int | None, list[Regi
 
 
 def visible_queries(
-    session: Session, principal: Principal, *, states: Sequence[str] = ("open", "answered"), limit: int = 500
+    session: Session,
+    principal: Principal,
+    *,
+    states: Sequence[str] = ("open", "answered"),
+    record_id: int | None = None,
+    limit: int = 500,
 ) -> Sequence[DataQuery]:
-    """Data-quality queries on records the user may read, oldest first."""
+    """Data-quality queries of the hospitals whose patients the user may read, oldest first
+    (on one record with ``record_id``: a record shared after a transfer shows the reader
+    only the queries of their own hospital)."""
     conditions = _visible(principal)
     if not conditions:
         return []
+    on_record = [DataQuery.record_id == record_id] if record_id is not None else []
     return session.scalars(
         select(DataQuery)
         .join(OrgUnit, OrgUnit.id == DataQuery.org_unit_id)
-        .where(DataQuery.state.in_(list(states)), or_(*conditions))  # type: ignore[arg-type]
+        .where(DataQuery.state.in_(list(states)), or_(*conditions), *on_record)  # type: ignore[arg-type]
         .order_by(DataQuery.raised_at, DataQuery.id)
         .limit(limit)
-    ).all()
-
-
-def queries_on(session: Session, record_id: int) -> Sequence[DataQuery]:
-    """Every query on a record the caller has already read through ``access_record``."""
-    return session.scalars(
-        select(DataQuery).where(DataQuery.record_id == record_id).order_by(DataQuery.raised_at)
     ).all()
 
 
