@@ -196,3 +196,22 @@ def test_admitting_an_unknown_network_id_names_the_field(world: World) -> None:
     )
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["field"] == "network_id"
+
+
+def test_a_record_cannot_be_hung_under_another_hospitals_record(world: World) -> None:
+    funan = world.api_client("county_a_dm")
+    case = full_case(funan, world)
+    # The hub expert writes at the hub and at Funan: a run at the hub under Funan's episode
+    # would move Funan's child to the hub without a transfer; it is refused, nothing saved.
+    expert = world.api_client("expert")
+    run = factories.ECLS_RUN | {"run_number": "2"}
+    body = {"form": "ecls_run", "parent_id": case["episode"], "org_unit_id": world.unit("hub"), "values": run}
+    refused = expert.post(f"{R}/records", json=body)
+    assert refused.status_code == 422, refused.text
+    assert [(d["field"], d["rule"]) for d in refused.json()["detail"]] == [("org_unit_id", "hospital")]
+    runs = [
+        r for r in funan.get(f"{R}/patients/{case['patient']}").json()["records"] if r["form"] == "ecls_run"
+    ]
+    assert len(runs) == 1
+    at_funan = expert.post(f"{R}/records", json=body | {"org_unit_id": world.unit("funan-picu")})
+    assert at_funan.status_code == 201, at_funan.text  # a ward of the same hospital is fine

@@ -102,6 +102,22 @@ def do_create_record(
             raise InvalidInput.one(
                 "parent_id", "exists", N_("No record %(id)s of this patient."), id=parent_id
             )
+    record = _add_record(session, by, patient_id, form, unit, values, dictionary_version, parent_id)
+    session.commit()
+    return record
+
+
+def _add_record(
+    session: Session,
+    by: Principal | None,
+    patient_id: int,
+    form: str,
+    unit: OrgUnit,
+    values: Mapping[str, Any],
+    dictionary_version: int,
+    parent_id: int | None,
+) -> RegistryRecord:
+    """The new record and its audit entry in the caller's transaction (checked by the caller)."""
     now = utcnow()
     actor_id = by.user_id if by else None
     record = RegistryRecord(
@@ -119,15 +135,8 @@ def do_create_record(
     session.add(record)
     session.flush()
     audit.record(
-        session,
-        _actor(by),
-        "create",
-        f"registry_{form}",
-        record.id,
-        after=dict(values),
-        org_unit_id=unit.id,
+        session, _actor(by), "create", f"registry_{form}", record.id, after=dict(values), org_unit_id=unit.id
     )
-    session.commit()
     return record
 
 
@@ -288,8 +297,11 @@ def _validated(
     return result.values
 
 
-def _check_parent(session: Session, form: Form, patient_id: int, parent_id: int | None) -> None:
-    """A form hangs under a record of its parent form; a non-repeating one only once."""
+def _check_parent(
+    session: Session, form: Form, patient_id: int, parent_id: int | None, unit: OrgUnit, transfer: bool
+) -> None:
+    """A form hangs under a record of its parent form (a non-repeating one only once), at the
+    parent's hospital — except the episode of a transfer, at the admitting hospital."""
     if form.parent is None:
         if parent_id is not None:
             raise InvalidInput.one(
@@ -305,6 +317,17 @@ def _check_parent(session: Session, form: Form, patient_id: int, parent_id: int 
                 "parent_id",
                 "parent",
                 N_("A %(form)s form belongs under a %(parent)s record of the same patient."),
+                form=form.name,
+                parent=form.parent,
+            )
+        if not transfer and _hospital_id(session, parent.org_unit_id) != _hospital_id(session, unit.id):
+            raise InvalidInput.one(
+                "org_unit_id",
+                "hospital",
+                N_(
+                    "A %(form)s record belongs to the hospital of its %(parent)s record; "
+                    "admit a child from another hospital as a transfer."
+                ),
                 form=form.name,
                 parent=form.parent,
             )
@@ -334,23 +357,37 @@ def do_save_form(
     Hard errors raise :class:`InvalidInput`; unconfirmed soft-range values raise
     :class:`UnconfirmedValues` (nothing is saved in either case).
     """
-    dictionary = queries.dictionary_for(session, org_unit_id)
-    definition = dictionary.form(form)
+    record = _save_form(session, by, patient_id, form, org_unit_id, values, parent_id, confirmed, tz)
+    session.commit()
+    return record
+
+
+def _save_form(
+    session: Session,
+    by: Principal | None,
+    patient_id: int,
+    form: str,
+    org_unit_id: int,
+    values: Mapping[str, Any],
+    parent_id: int | None,
+    confirmed: Collection[str],
+    tz: str,
+    *,
+    transfer: bool = False,
+) -> RegistryRecord:
     unit = network_queries.get_org_unit(session, org_unit_id)
     _require(by, Permission.WRITE_PATIENTS, unit)
-    _check_parent(session, definition, patient_id, parent_id)
+    dictionary = queries.dictionary_for(session, org_unit_id)
+    definition = dictionary.form(form)
+    _check_parent(session, definition, patient_id, parent_id, unit, transfer)
     context = record_context(session, patient_id, parent_id)
     cleaned = _validated(dictionary, definition, values, confirmed=confirmed, context=context, tz=tz)
-    return do_create_record(
-        session,
-        by,
-        patient_id=patient_id,
-        form=form,
-        org_unit_id=org_unit_id,
-        values=cleaned,
-        dictionary_version=dictionary.version,
-        parent_id=parent_id,
-    )
+    return _add_record(session, by, patient_id, form, unit, cleaned, dictionary.version, parent_id)
+
+
+def _hospital_id(session: Session, org_unit_id: int) -> int:
+    unit = network_queries.get_org_unit(session, org_unit_id)
+    return (network_queries.hospital_of(session, unit) or unit).id
 
 
 def do_register_with_form(
@@ -399,9 +436,7 @@ def do_admit_transfer(
     """
     unit = network_queries.get_org_unit(session, org_unit_id)
     _require(by, Permission.WRITE_PATIENTS, unit)
-    patient = session.scalars(
-        select(RegistryPatient).where(RegistryPatient.network_id == network_id.strip().upper())
-    ).first()
+    patient = queries.patient_by_network_id(session, network_id.strip().upper())
     top = None
     if patient is not None:
         top = session.scalars(
@@ -413,28 +448,20 @@ def do_admit_transfer(
         raise InvalidInput.one(
             "network_id", "unknown", N_("No child with the network id %(id)s is registered."), id=network_id
         )
-    episode = do_save_form(
-        session,
-        by,
-        patient_id=patient.id,
-        form="episode",
-        org_unit_id=unit.id,
-        values=values,
-        parent_id=top.id,
-        confirmed=confirmed,
-        tz=tz,
+    # The episode and the shares are one transaction: never an episode the other hospital misses.
+    episode = _save_form(
+        session, by, patient.id, "episode", unit.id, values, top.id, confirmed, tz, transfer=True
     )
-    here = network_queries.hospital_of(session, unit) or unit
-    registering = network_queries.get_org_unit(session, patient.org_unit_id)
-    there = network_queries.hospital_of(session, registering) or registering
-    if here.id != there.id:
-        _share(session, top.id, here.id)
-        _share(session, episode.id, there.id)
-        after = {"network_id": patient.network_id, "episode_id": episode.id, "shared_with": there.code}
+    here, there = _hospital_id(session, unit.id), _hospital_id(session, patient.org_unit_id)
+    if here != there:
+        _share(session, top.id, here)
+        _share(session, episode.id, there)
+        shared_with = network_queries.get_org_unit(session, there).code
+        after = {"network_id": patient.network_id, "episode_id": episode.id, "shared_with": shared_with}
         audit.record(
-            session, _actor(by), "share", "registry_patient", patient.id, after=after, org_unit_id=here.id
+            session, _actor(by), "share", "registry_patient", patient.id, after=after, org_unit_id=here
         )
-        session.commit()
+    session.commit()
     return episode
 
 
