@@ -115,6 +115,9 @@ def test_pprep_worked_examples_give_published_total_and_mortality(
         ("pf_ratio", {"pao2": 300}, 4),
         ("pf_ratio", {"pao2": 300.1}, 0),
         ("pf_ratio", {"pao2": 60, "fio2": 0.5}, 5),  # 120 mmHg: FiO2 is a fraction
+        # Exactly on the edges although the float division is not: 42.2 / 0.211 and 21.1 / 0.211
+        ("pf_ratio", {"pao2": 42.2, "fio2": 0.211}, 5),
+        ("pf_ratio", {"pao2": 21.1, "fio2": 0.211}, 7),
         ("ph", {"ph": 7.10}, 1),
         ("ph", {"ph": 7.11}, 0),
         ("ph", {"ph": 7.34}, 0),

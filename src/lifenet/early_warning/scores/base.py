@@ -33,6 +33,12 @@ NO_TEXT = ("0", "false", "no", "n")
 TOTAL_COLUMN = "total"
 MORTALITY_COLUMN = "predicted_mortality"
 
+# Derived values (ratios, a computed MAP) are rounded to 6 decimals so that, e.g., PaO2 42.2 /
+# FiO2 0.211 is 200 and not 200.00000000000003, and a band edge scores as the paper says.
+DERIVED_DECIMALS = 6
+PF_RATIO = (pl.col("pao2") / pl.col("fio2")).round(DERIVED_DECIMALS)
+"""PaO2 (mmHg) / FiO2 (fraction), from the inputs ``pao2`` and ``fio2``."""
+
 
 @dataclass(frozen=True)
 class ScoreInput:

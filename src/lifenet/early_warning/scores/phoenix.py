@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from lifenet.early_warning.scores.base import (
+    PF_RATIO,
     Band,
     Component,
     ScoreDefinition,
@@ -31,7 +32,7 @@ from lifenet.early_warning.scores.base import (
     number,
     yes_no,
 )
-from lifenet.early_warning.scores.psofa import BLOOD_PRESSURE_INPUTS, MAP_USED, PF_RATIO, SF_RATIO
+from lifenet.early_warning.scores.psofa import BLOOD_PRESSURE_INPUTS, MAP_USED, SF_RATIO
 
 AGE = "age_months"
 VASOACTIVES = ("dobutamine", "dopamine", "epinephrine", "milrinone", "norepinephrine", "vasopressin")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from lifenet.early_warning.scores.base import (
+    PF_RATIO,
     TOTAL_COLUMN,
     Band,
     Component,
@@ -69,10 +70,6 @@ LIVER_DYSFUNCTION_POINTS = 18
 
 LOGIT_SLOPE = 0.1196
 LOGIT_INTERCEPT = -1.2769
-
-
-def _pf_ratio() -> pl.Expr:
-    return pl.col("pao2") / pl.col("fio2")
 
 
 INPUTS = (
@@ -177,7 +174,7 @@ COMPONENTS = (
         "pf_ratio",
         "PaO2/FiO2 ratio",
         "氧合指数(PaO2/FiO2)",
-        banded(_pf_ratio(), PF_RATIO_BANDS),
+        banded(PF_RATIO, PF_RATIO_BANDS),
         explain_en="PaO2 (mmHg) divided by FiO2 (fraction).",
         explain_zh="PaO2(mmHg)除以 FiO2(小数)。",
     ),

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 import polars as pl
 
 from lifenet.early_warning.scores.base import (
+    DERIVED_DECIMALS,
+    PF_RATIO,
     Band,
     Component,
     ScoreDefinition,
@@ -78,13 +80,11 @@ SF_CUTS = (292.0, 264.0, 221.0, 148.0)
 # Platelets, bilirubin and GCS score as in the adult SOFA (Matics 2017, Table 1): its tables.
 
 # --- derived values: each reading is made here, once ------------------------------------
-# Derived values are rounded to 6 decimals so that, e.g., SpO2 87.6 / FiO2 0.3 is 292 and not
+# Rounded (base.DERIVED_DECIMALS) so that, e.g., SpO2 87.6 / FiO2 0.3 is 292 and not
 # 291.99999999999994, and the batch and single-patient paths agree to the bit at band edges.
-DERIVED_DECIMALS = 6
 MAP_USED = pl.coalesce(
     pl.col("map"), pl.col("diastolic_bp") + (pl.col("systolic_bp") - pl.col("diastolic_bp")) / 3.0
 ).round(DERIVED_DECIMALS)
-PF_RATIO = (pl.col("pao2") / pl.col("fio2")).round(DERIVED_DECIMALS)
 SF_RATIO = pl.when(pl.col("spo2") <= 97).then((pl.col("spo2") / pl.col("fio2")).round(DERIVED_DECIMALS))
 RESPIRATORY_SOURCE = (
     pl.when(PF_RATIO.is_not_null())
