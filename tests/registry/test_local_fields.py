@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import World
 from tests.registry import factories
+from tests.registry.test_import import csv_bytes
 from tests.registry.test_registry_api import R, full_case
 
 LOCAL_ROW = {
@@ -116,14 +117,13 @@ def test_the_local_fields_page_takes_the_file_and_lists_the_fields(world: World)
 
 def import_run(dm: TestClient, world: World, network_id: str, run: dict[str, Any]) -> Any:
     """One ECLS run imported as a CSV file at Funan, under the factory's admission."""
-    columns = ["network_id", "admission_datetime", *run]
     cells = [network_id, factories.EPISODE["admission_datetime"]]
     cells += ["|".join(v) if isinstance(v, list) else v for v in run.values()]
-    body = ",".join(columns) + "\n" + ",".join(cells) + "\n"
+    body = csv_bytes(["network_id", "admission_datetime", *run], [cells])
     return dm.post(
         f"{R}/imports",
         params={"form": "ecls_run", "org_unit_id": world.unit("funan")},
-        files={"file": ("runs.csv", body.encode("utf-8"), "text/csv")},
+        files={"file": ("runs.csv", body, "text/csv")},
     )
 
 
@@ -185,6 +185,18 @@ def test_a_local_choice_keeps_to_its_own_code_list_and_counts_as_a_field(world: 
         json={"form": "ecls_run", "parent_id": episode, "values": run | {"local_circuit_brand": "medos"}},
     )
     assert saved.status_code == 201, saved.text
+    # A file may give the local choice by its label, as REDCap's label export does.
+    patient = dm.get(f"{R}/patients/{dm.get(f'{R}/records/{episode}').json()['patient_id']}").json()
+    labelled = import_run(
+        dm, world, patient["network_id"], run | {"run_number": "3", "local_circuit_brand": "Medos"}
+    )
+    assert labelled.status_code == 201, labelled.text
+    runs = [
+        r["values"]
+        for r in dm.get(f"{R}/patients/{patient['id']}").json()["records"]
+        if r["form"] == "ecls_run"
+    ]
+    assert [r.get("local_circuit_brand") for r in runs if r["run_number"] == 3] == ["medos"]
 
     # Data quality reads the hospital's own dictionary: the local value is no "unknown field".
     officer = world.api_client("quality_officer")

@@ -52,7 +52,7 @@ from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
 from lifenet.registry import queries, validation, validation_frame
 from lifenet.registry.actions import new_network_id, today_in
-from lifenet.registry.dictionary import Dictionary, Form, load_dictionary
+from lifenet.registry.dictionary import Dictionary, Form
 from lifenet.registry.import_files import FileRefused, read_table
 from lifenet.registry.import_links import (
     PARENT_KEYS,
@@ -192,7 +192,7 @@ def _checkbox(name: str, form: Form) -> tuple[str, str] | None:
     return base, code
 
 
-def _map_columns(form: Form, header: Sequence[str], raw: pl.DataFrame) -> _Columns:
+def _map_columns(form: Form, header: Sequence[str], raw: pl.DataFrame, dictionary: Dictionary) -> _Columns:
     names = [h.strip().lstrip("\ufeff").lower() for h in header]
     if "record_id" in names and "network_id" not in names:
         names[names.index("record_id")] = "network_id"  # a REDCap project keyed by the network id
@@ -242,7 +242,7 @@ def _map_columns(form: Form, header: Sequence[str], raw: pl.DataFrame) -> _Colum
         fields[base] = _joined_checkboxes(boxes)
     issues += _missing(form, keys, set(fields) | set(key_exprs))
     frame = raw.select(
-        *(_labels_to_codes(form, name, expr).alias(name) for name, expr in fields.items()),
+        *(_labels_to_codes(form, dictionary, name, expr).alias(name) for name, expr in fields.items()),
         *(expr.alias(f"{KEY}{name}") for name, expr in key_exprs.items()),
     )
     return _Columns(frame, ignored, issues)
@@ -257,10 +257,11 @@ def _joined_checkboxes(boxes: list[tuple[str, str]]) -> pl.Expr:
     return pl.when(joined != "").then(joined)
 
 
-def _labels_to_codes(form: Form, name: str, expr: pl.Expr) -> pl.Expr:
-    """A choice given by its English or Chinese label (REDCap's label export) read as its code."""
+def _labels_to_codes(form: Form, dictionary: Dictionary, name: str, expr: pl.Expr) -> pl.Expr:
+    """A choice given by its English or Chinese label (REDCap's label export) read as its code,
+    from the hospital's dictionary (a local field's own code list included)."""
     target = form.get(name)
-    codelist = load_dictionary().codelist_of(target) if target is not None else None
+    codelist = dictionary.codelist_of(target) if target is not None else None
     if target is None or target.type != "choice" or codelist is None:
         return expr
     labels: dict[str, str] = {}
@@ -557,7 +558,7 @@ def _prepare(
         header, table, report.encoding = read_table(raw, sheet=form.name)
     except FileRefused as refused:
         _refuse(report, refused.field, refused.rule, refused.message)
-    columns = _map_columns(form, header, table)
+    columns = _map_columns(form, header, table, dictionary)
     report.ignored_columns = columns.ignored
     if columns.issues:
         report.issues = _issues(columns.issues)
