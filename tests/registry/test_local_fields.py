@@ -163,7 +163,7 @@ LOCAL_CHOICE = {
     "Form Name": "ecls_run",
     "Field Type": "radio",
     "Field Label": "Circuit brand",
-    "Choices, Calculations, OR Slider Labels": "maquet, Maquet | medos, Medos",
+    "Choices, Calculations, OR Slider Labels": "maquet, Maquet Cardiohelp | medos, Medos Deltastream",
 }
 
 
@@ -188,7 +188,10 @@ def test_a_local_choice_keeps_to_its_own_code_list_and_counts_as_a_field(world: 
     # A file may give the local choice by its label, as REDCap's label export does.
     patient = dm.get(f"{R}/patients/{dm.get(f'{R}/records/{episode}').json()['patient_id']}").json()
     labelled = import_run(
-        dm, world, patient["network_id"], run | {"run_number": "3", "local_circuit_brand": "Medos"}
+        dm,
+        world,
+        patient["network_id"],
+        run | {"run_number": "3", "local_circuit_brand": "Medos Deltastream"},
     )
     assert labelled.status_code == 201, labelled.text
     runs = [
