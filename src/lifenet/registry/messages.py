@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
-from lifenet.lib.errors import FieldError
 from lifenet.registry import data_quality, validation
 from lifenet.registry.dictionary import Dictionary, Form, translations
 from lifenet.web import i18n
@@ -43,7 +43,7 @@ def translator(language: str, dictionary: Dictionary) -> Translate:
     """``translate(message, **params)``: the Babel catalog, and for Chinese readers the
     Chinese of the dictionary's and the data-quality pass's check messages."""
     catalog = i18n.gettext_for(language)
-    checks = translations(dictionary) | data_quality.check_translations() if language.startswith("zh") else {}
+    checks = _check_texts(dictionary) if language.startswith("zh") else {}
 
     def translate(message: str, **params: Any) -> str:
         text = checks.get(message)
@@ -54,9 +54,11 @@ def translator(language: str, dictionary: Dictionary) -> Translate:
     return translate
 
 
-def errors_by_field(translate: Translate, errors: Iterable[FieldError]) -> dict[str, str]:
-    """Field name -> message in the reader's language, for errors shown beside their field."""
-    return {e.field: translate(e.message, **e.params) for e in errors}
+@lru_cache(maxsize=64)
+def _check_texts(dictionary: Dictionary) -> dict[str, str]:
+    """English -> Chinese of every check message a reader of this dictionary may meet, built
+    once per dictionary (the core one, and each hospital's while its extension is current)."""
+    return translations(dictionary) | data_quality.check_translations()
 
 
 def problem_text(

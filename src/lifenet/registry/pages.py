@@ -18,7 +18,7 @@ from lifenet.registry.dictionary import Dictionary, Field, Form, load_dictionary
 from lifenet.registry.models import QUERY_STATES, RegistryRecord
 from lifenet.web import i18n
 from lifenet.web.deps import CsrfChecked, CurrentPageUser, Db, PageUser, get_settings
-from lifenet.web.render import error_status, render
+from lifenet.web.render import error_status, render, translate_errors
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
@@ -128,8 +128,8 @@ def _form_page(
         "title": title,
         "values": values,
         "shown": shown,
-        "errors": messages.errors_by_field(translate, hard),
-        "warnings": messages.errors_by_field(translate, warnings),
+        "errors": translate_errors(me.language, hard, translate),
+        "warnings": translate_errors(me.language, warnings, translate),
         "record": record,
         "units": units or [],
         "crumbs": crumbs or [],
