@@ -336,12 +336,14 @@ def _score_file(definition: Any, path: Path, window: str, id_column: str) -> Any
 def _score_observations(definition: Any, path: Path, shape: str, window: str) -> Any:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from lifenet.early_warning import files, physionet
+    from lifenet.early_warning import files
 
     span = files.parse_window(window)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         if shape == "physionet":
+            from lifenet.early_warning import physionet  # only for these files: it loads SciPy
+
             task = progress.add_task(f"Reading {path.name}", total=None)
             stays = physionet.read_set(path, on_record=lambda n: progress.update(task, completed=n))
             progress.update(task, description=f"Scoring {definition.name} for {stays.outcomes.height} stays")

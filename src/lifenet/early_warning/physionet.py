@@ -22,7 +22,7 @@ import tarfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
@@ -31,7 +31,9 @@ from lifenet.early_warning.files import InputFileError, Scored
 from lifenet.early_warning.scores.base import TOTAL_COLUMN, ScoreDefinition, ScoreInput
 from lifenet.early_warning.scores.saps1 import DEFINITION as SAPS1
 from lifenet.early_warning.scores.sofa import DEFINITION as SOFA
-from lifenet.lib.roc import AucComparison, AucResult, auroc, compare_auroc
+
+if TYPE_CHECKING:
+    from lifenet.lib.roc import AucComparison, AucResult
 
 DESCRIPTORS = ("RecordID", "Age", "Gender", "Height", "ICUType", "Weight")
 OUTCOME_COLUMNS = {
@@ -433,6 +435,8 @@ class SetReport:
 
 def report(data: PhysioNetSet, conventions: Conventions | None = None) -> SetReport:
     """Score SAPS-I and SOFA from the raw records and compare with the organizers' values."""
+    from lifenet.lib.roc import auroc, compare_auroc  # SciPy: only when a report is asked for
+
     conventions = conventions or Conventions()
     figures: dict[str, Agreement] = {}
     aucs: dict[str, AucResult] = {}
