@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from lifenet.early_warning.scores.base import Band, Component, ScoreDefinition, ScoreInput, banded
+from lifenet.early_warning.scores.base import Band, Component, ScoreDefinition, ScoreInput, banded, number
 
 SOURCE = (
     "Pollack MM, Patel KM, Ruttimann UE. PRISM III: an updated Pediatric Risk of Mortality score. "
@@ -146,10 +146,6 @@ PLATELET_BANDS = (_below(50, 5), Band(50, 100, 4), _between(100, 200, 2))
 # ----- inputs ------------------------------------------------------------------------------------
 
 
-def _number(name: str, en: str, zh: str, unit: str, low: float, high: float, help_en: str = "") -> ScoreInput:
-    return ScoreInput(name, en, zh, unit=unit, minimum=low, maximum=high, help_en=help_en)
-
-
 AGE_DAYS = ScoreInput(
     "age_days",
     "Age",
@@ -165,10 +161,10 @@ AGE_DAYS = ScoreInput(
 
 INPUTS: tuple[ScoreInput, ...] = (
     AGE_DAYS,
-    _number("systolic_bp_min", "Lowest systolic blood pressure", "最低收缩压", "mmHg", 0, 300),
-    _number("heart_rate_max", "Highest heart rate", "最快心率", "/min", 20, 350),
-    _number("temperature_min", "Lowest temperature", "最低体温", "°C", 10, 45),
-    _number("temperature_max", "Highest temperature", "最高体温", "°C", 10, 45),
+    number("systolic_bp_min", "Lowest systolic blood pressure", "最低收缩压", "mmHg", 0, 300),
+    number("heart_rate_max", "Highest heart rate", "最快心率", "/min", 20, 350),
+    number("temperature_min", "Lowest temperature", "最低体温", "°C", 10, 45),
+    number("temperature_max", "Highest temperature", "最高体温", "°C", 10, 45),
     ScoreInput(
         "gcs_min",
         "Lowest Glasgow Coma Scale",
@@ -189,19 +185,19 @@ INPUTS: tuple[ScoreInput, ...] = (
         help_en="0, 1 or 2; not when caused by drugs or by eye injury.",
         help_zh="0、1或2；药物或眼外伤所致者不计。",
     ),
-    _number("ph_min", "Lowest pH", "最低pH", "pH", 6.5, 8.0),
-    _number("ph_max", "Highest pH", "最高pH", "pH", 6.5, 8.0),
-    _number("total_co2_min", "Lowest total CO2 (bicarbonate)", "最低总CO2（碳酸氢根）", "mmol/L", 1, 60),
-    _number("total_co2_max", "Highest total CO2 (bicarbonate)", "最高总CO2（碳酸氢根）", "mmol/L", 1, 60),
-    _number("pco2_max", "Highest PCO2", "最高二氧化碳分压（PCO2）", "mmHg", 5, 200),
-    _number("pao2_min", "Lowest arterial PaO2", "最低动脉血氧分压（PaO2）", "mmHg", 5, 700),
-    _number("glucose_max", "Highest glucose", "最高血糖", "mmol/L", 0.5, 100),
-    _number("potassium_max", "Highest potassium", "最高血钾", "mmol/L", 1, 12),
-    _number("creatinine_max", "Highest creatinine", "最高肌酐", "µmol/L", 5, 2000),
-    _number("urea_max", "Highest urea (BUN)", "最高尿素（尿素氮）", "mmol/L", 0.5, 100),
-    _number("wbc_min", "Lowest white blood cell count", "最低白细胞计数", "10^9/L", 0, 500),
-    _number("pt_max", "Longest prothrombin time (PT)", "最长凝血酶原时间（PT）", "s", 5, 200),
-    _number(
+    number("ph_min", "Lowest pH", "最低pH", "pH", 6.5, 8.0),
+    number("ph_max", "Highest pH", "最高pH", "pH", 6.5, 8.0),
+    number("total_co2_min", "Lowest total CO2 (bicarbonate)", "最低总CO2（碳酸氢根）", "mmol/L", 1, 60),
+    number("total_co2_max", "Highest total CO2 (bicarbonate)", "最高总CO2（碳酸氢根）", "mmol/L", 1, 60),
+    number("pco2_max", "Highest PCO2", "最高二氧化碳分压（PCO2）", "mmHg", 5, 200),
+    number("pao2_min", "Lowest arterial PaO2", "最低动脉血氧分压（PaO2）", "mmHg", 5, 700),
+    number("glucose_max", "Highest glucose", "最高血糖", "mmol/L", 0.5, 100),
+    number("potassium_max", "Highest potassium", "最高血钾", "mmol/L", 1, 12),
+    number("creatinine_max", "Highest creatinine", "最高肌酐", "µmol/L", 5, 2000),
+    number("urea_max", "Highest urea (BUN)", "最高尿素（尿素氮）", "mmol/L", 0.5, 100),
+    number("wbc_min", "Lowest white blood cell count", "最低白细胞计数", "10^9/L", 0, 500),
+    number("pt_max", "Longest prothrombin time (PT)", "最长凝血酶原时间（PT）", "s", 5, 200),
+    number(
         "ptt_max",
         "Longest partial thromboplastin time (PTT)",
         "最长活化部分凝血活酶时间（APTT）",
@@ -209,7 +205,7 @@ INPUTS: tuple[ScoreInput, ...] = (
         10,
         300,
     ),
-    _number("platelets_min", "Lowest platelet count", "最低血小板计数", "10^9/L", 0, 2000),
+    number("platelets_min", "Lowest platelet count", "最低血小板计数", "10^9/L", 0, 2000),
 )
 
 
@@ -411,7 +407,11 @@ DEFINITION = ScoreDefinition(
         "A value not measured scores 0 (assumed normal), as in the paper. Where a lowest and a highest "
         "value are asked for, one alone is used for both."
     ),
-    extras={"neurologic": neurologic_points(), "nonneurologic": nonneurologic_points()},
+    # The component columns exist when extras are computed: sum them, not their expressions again.
+    extras={
+        "neurologic": pl.sum_horizontal([c.name for c in NEUROLOGIC_COMPONENTS]),
+        "nonneurologic": pl.sum_horizontal([c.name for c in NONNEUROLOGIC_COMPONENTS]),
+    },
     notes=(
         "total = PRISM III points (0-74 in practice); extras give the neurological (mental status + pupils) "
         "and non-neurological subscores. PRISM III's own mortality equations are licensed and not shown; "
