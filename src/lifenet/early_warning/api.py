@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from lifenet.access import NotFound
 from lifenet.early_warning.scores import all_scores, get_score
-from lifenet.early_warning.scores.base import ScoreDefinition, ScoreInputError
+from lifenet.early_warning.scores.base import ScoreDefinition
 from lifenet.web.deps import CurrentApiUser
 
 router = APIRouter(prefix="/api/v1/early-warning", tags=["early warning"])
@@ -73,14 +72,11 @@ def score_values(
     name: str,
     me: CurrentApiUser,
     values: dict[str, Any] = Body(..., examples=[{"heart_rate": 150}]),  # noqa: B008
-) -> ScoreOut | JSONResponse:
-    """Score one patient's values. Refused inputs are listed, each naming the input and rule."""
+) -> ScoreOut:
+    """Score one patient's values. Refused inputs are listed (422), each naming the input and
+    rule (``ScoreInputError`` is an ``InvalidInput``)."""
     definition = definition_or_404(name)
-    try:
-        result = definition.score_one(values)
-    except ScoreInputError as exc:
-        detail = [{"field": p.input, "rule": p.rule, "message": p.message} for p in exc.problems]
-        return JSONResponse({"detail": detail}, status_code=422)
+    result = definition.score_one(values)
     return ScoreOut(
         name=definition.name,
         total=result.total,

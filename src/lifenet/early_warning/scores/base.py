@@ -25,6 +25,8 @@ from typing import Any, Literal
 
 import polars as pl
 
+from lifenet.lib.errors import FieldError, InvalidInput
+
 InputKind = Literal["number", "integer", "boolean", "choice"]
 
 ERRORS_COLUMN = "_errors"
@@ -269,12 +271,17 @@ class InputProblem:
     message: str
 
 
-class ScoreInputError(ValueError):
-    """Raised by the single-patient path when any input is refused."""
+class ScoreInputError(InvalidInput):
+    """Raised by the single-patient path when any input is refused: an ``InvalidInput`` with
+    one error per refused input (field = the input, its rule, the message), so the API answers
+    it as it answers any refused input."""
 
     def __init__(self, problems: Sequence[InputProblem]) -> None:
         self.problems = list(problems)
-        super().__init__("; ".join(p.message for p in self.problems))
+        super().__init__(*(FieldError(p.input, p.rule, p.message) for p in self.problems))
+
+    def __str__(self) -> str:
+        return "; ".join(p.message for p in self.problems)
 
 
 @dataclass(frozen=True)
