@@ -370,7 +370,7 @@ def _derived_rows(
     parts = []
     for item in derived:
         needs = [n.name for n in item.needs]
-        ordered = valid.filter(pl.col(PARAMETER).is_in(needs)).sort(ID, TIME).collect()
+        ordered = _in_time_order(valid.filter(pl.col(PARAMETER).is_in(needs)).collect())
         wide = _carried_forward(ordered, needs, {n: item.age_of(n) for n in needs}, is_datetime)
         parts.append(
             wide.lazy()
