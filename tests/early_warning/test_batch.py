@@ -177,6 +177,18 @@ def test_rows_out_of_time_order_are_scored_as_if_sorted() -> None:
     ]
 
 
+def test_interleaved_patients_are_scored_as_if_sorted() -> None:
+    # Each patient's times ascend, but the patients' rows are not one block each.
+    rows = [("a", 0, "hr", 160), ("b", 0, "hr", 30), ("a", 1, "hr", 120), ("b", 1, "urine", 100)]
+    result = score_observations(TOY, observations(rows), per_time=True)
+    assert result.scored.select("patient_id", "time", "total").rows() == [
+        ("a", 0.0, 2.0),
+        ("a", 1.0, 1.0),
+        ("b", 0.0, 3.0),
+        ("b", 1.0, 5.0),
+    ]
+
+
 @pytest.mark.parametrize("per_time", [False, True])
 def test_an_observation_without_a_time_is_dropped_with_a_reason(per_time: bool) -> None:
     obs = observations([("a", 0, "hr", 160), ("a", None, "hr", 30), ("a", float("nan"), "hr", 30)])  # type: ignore[list-item]

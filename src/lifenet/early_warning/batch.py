@@ -354,10 +354,12 @@ def _carried_forward(
 
 
 def _in_time_order(frame: pl.DataFrame) -> pl.DataFrame:
-    """The rows in patient and time order: sorted only when they are not already (a monitor
-    or EHR export usually is, and one pass to check costs a few percent of a sort)."""
-    same_patient = pl.col(ID) == pl.col(ID).shift(1)
-    ordered = (~same_patient | (pl.col(TIME) >= pl.col(TIME).shift(1))).fill_null(True).all()
+    """The rows in patient and time order (``sort(ID, TIME)``): sorted only when they are not
+    already (a monitor or EHR export usually is, and one pass to check costs a few percent of a
+    sort). Each patient's rows must be one block, so patient ids must ascend, not only times."""
+    patient, previous = pl.col(ID), pl.col(ID).shift(1)
+    later = (patient == previous) & (pl.col(TIME) >= pl.col(TIME).shift(1))
+    ordered = ((patient > previous) | later).fill_null(True).all()
     if frame.height < 2 or frame.select(ordered).item():
         return frame
     return frame.sort(ID, TIME)
