@@ -10,7 +10,6 @@ Oracles:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -18,9 +17,12 @@ import pytest
 
 from lifenet.early_warning.scores import get_score
 from lifenet.early_warning.scores.base import ScoreInputError, ScoreResult
+from tests.shared_data import SHARED_DIR
 
 PHOENIX = get_score("phoenix")
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "phoenix-pediatric-sepsis-example"
+DATA = SHARED_DIR / "data" / "phoenix-pediatric-sepsis-example"
+if not DATA.exists():
+    pytest.skip(f"shared data not found at {DATA} (set LIFENET_SHARED_DIR)", allow_module_level=True)
 DRUGS = ("dobutamine", "dopamine", "epinephrine", "milrinone", "norepinephrine", "vasopressin")
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
 import pytest
 
 from lifenet.early_warning.scores import get_score, prism3, prism4
@@ -370,12 +369,6 @@ def test_prism4_reads_prism3_points_from_the_same_tables() -> None:
     assert four.extras["prism3_total"] == three.total
     assert four.components["neurologic"] == pytest.approx(0.197 * three.extras["neurologic"], abs=1e-12)
     assert four.components["nonneurologic"] == pytest.approx(0.163 * three.extras["nonneurologic"], abs=1e-12)
-
-
-def _frame(definition: Any, rows: list[dict[str, Any]]) -> pl.DataFrame:
-    names = [i.name for i in definition.inputs]
-    schema = {i.name: i.polars_dtype() for i in definition.inputs}
-    return pl.DataFrame([{n: row.get(n) for n in names} for row in rows], schema=schema)
 
 
 @pytest.mark.parametrize(

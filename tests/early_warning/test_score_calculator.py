@@ -33,9 +33,10 @@ def test_api_scores_one_patient_as_the_definition_does(world: World) -> None:
     answer = world.api_client("county_a_doctor").post(f"{EW}/scores/pews_bedside", json=values)
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    expected = get_score("pews_bedside").score_one(values)
-    assert body["total"] == expected.total > 0
-    assert {c["name"]: c["points"] for c in body["components"]} == expected.components
+    # Table 1, age 1-4 years: heart rate 180 >= 170 scores 4; respiratory rate 60 >= 41 scores 1.
+    assert body["total"] == 5
+    points = {c["name"]: c["points"] for c in body["components"]}
+    assert points == dict.fromkeys(points, 0.0) | {"heart_rate_points": 4.0, "respiratory_rate_points": 1.0}
 
 
 def test_api_refuses_an_impossible_value_naming_the_input_and_rule(world: World) -> None:
@@ -44,9 +45,8 @@ def test_api_refuses_an_impossible_value_naming_the_input_and_rule(world: World)
     )
     assert answer.status_code == 422
     assert answer.json()["detail"] == [
-        {"field": "spo2", "rule": "maximum", "message": answer.json()["detail"][0]["message"]}
+        {"field": "spo2", "rule": "maximum", "message": "spo2: above the plausible maximum 100 % (got 140.0)"}
     ]
-    assert "spo2" in answer.json()["detail"][0]["message"]
 
 
 def test_api_refuses_unknown_inputs_and_text_where_a_number_belongs(world: World) -> None:
@@ -76,10 +76,10 @@ def test_page_shows_total_mortality_and_components_in_chinese(world: World) -> N
         data={"csrf_token": csrf, "systolic_bp": "60", "mechanical_ventilation": "yes"},
     )
     assert page.status_code == 200, page.text
-    expected = get_score("pim3").score_one({"systolic_bp": 60, "mechanical_ventilation": True})
-    assert expected.predicted_mortality is not None
+    # logit = -0.0431*60 + 0.1716*60²/1000 + 0.9763 + 0.4214*0.23 (unknown FiO2/PaO2) - 1.7928
+    #       = -2.687818; p = 1/(1+e^2.687818) = 0.0637 -> 6.4 %
     shown = re.search(r'data-testid="score-mortality">([\d.]+)%', page.text)
-    assert shown is not None and float(shown.group(1)) == round(expected.predicted_mortality * 100, 1)
+    assert shown is not None and shown.group(1) == "6.4"
     for component in get_score("pim3").components:
         assert component.label_zh in page.text
 

@@ -101,9 +101,12 @@ def test_delong_variance_of_a_small_case_matches_the_hand_computed_components() 
 
 
 def test_interval_is_clipped_to_zero_and_one() -> None:
-    result = auroc([0.1, 0.2, 0.3, 0.8, 0.9, 0.95], [0, 0, 0, 1, 1, 1])
-    assert result.auc == 1.0
-    assert result.ci_high == 1.0 and result.ci_low == 1.0
+    # 14 of 15 pairs ordered: AUC 14/15; DeLong variance 0.0088889, so AUC + 1.96 SE = 1.118.
+    result = auroc([0.1, 0.2, 0.85, 0.8, 0.9, 0.95, 0.3, 0.4], [0, 0, 0, 1, 1, 1, 0, 0])
+    assert result.auc == pytest.approx(14 / 15)
+    assert result.variance == pytest.approx(0.0088889, abs=1e-7)
+    assert result.ci_high == 1.0
+    assert result.ci_low == pytest.approx(14 / 15 - 1.959964 * 0.0088889**0.5, abs=1e-5)
 
 
 @pytest.mark.parametrize(
