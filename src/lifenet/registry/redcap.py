@@ -416,9 +416,8 @@ def _float(text: str) -> float | None:
 
 
 def _field_from_row(
-    row: Mapping[str, str], dictionary: Dictionary, codelists: dict[str, Codelist]
+    row: Mapping[str, str], meta: Mapping[str, Any], dictionary: Dictionary, codelists: dict[str, Codelist]
 ) -> Field | FieldError | None:
-    meta = _meta(row["Field Annotation"])
     name, form_name = meta.get("name") or row["Variable / Field Name"].strip(), row["Form Name"].strip()
     kind = _type_of(row, meta)
     if row["Field Type"].strip().lower() == "descriptive":
@@ -511,12 +510,12 @@ def _removed(dictionary: Dictionary, fields: Iterable[Field]) -> list[FieldError
     ]
 
 
-def _checks_of(row: Mapping[str, str], field: Field) -> list[Check]:
+def _checks_of(meta: Mapping[str, Any], field: Field) -> list[Check]:
     """A local field's cross-field checks, from ``"checks"`` in its ``@LIFENET`` annotation
     (``rule``, ``expr`` in the dictionary's expression language, ``message_en``,
     ``message_zh``). On a core field's row they are refused later (``extend``): the core's
     checks live in the core files."""
-    given = _meta(row["Field Annotation"]).get("checks") or []
+    given = meta.get("checks") or []
     if not isinstance(given, list) or not all(isinstance(c, dict) for c in given):
         raise ValueError("checks must be a list of {rule, expr, message_en, message_zh}")
     return [Check(field=field.name, **c) for c in given]
@@ -539,9 +538,10 @@ def import_extension(
     renamed: dict[str, dict[str, str]] = {}
     for row in _read_rows(text):
         try:
-            made = _field_from_row(row, dictionary, codelists)
+            meta = _meta(row["Field Annotation"])
+            made = _field_from_row(row, meta, dictionary, codelists)
             if isinstance(made, Field):
-                checks += _checks_of(row, made)
+                checks += _checks_of(meta, made)
         except (ValueError, TypeError) as error:
             name = row["Variable / Field Name"]
             made = FieldError(
