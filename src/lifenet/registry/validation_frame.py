@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 import polars as pl
 
@@ -25,7 +23,6 @@ from lifenet.registry.validation import (
     SPLIT_PATTERN,
     YES,
     field_error,
-    to_json,
 )
 
 ROW = "row"
@@ -334,11 +331,9 @@ def _pl_context(
 ) -> tuple[list[pl.Expr], list[str]]:
     """Related records' fields given as ``form.field`` columns (the patient's birth date);
     null columns for those the form reads but the file does not give."""
-    read = [n for f in form.fields if f.calc for n in ex.names(ex.parse_call(f.calc))]
-    read += [n for c in form.checks for n in ex.names(ex.parse(c.expr))]
     exprs: list[pl.Expr] = []
     datetimes: list[str] = []
-    for column in dict.fromkeys([c for c in frame.columns if "." in c] + [n for n in read if "." in n]):
+    for column in dict.fromkeys([c for c in frame.columns if "." in c] + form.related_names()):
         field = dictionary.resolve(column)
         if field is None:
             continue
@@ -378,12 +373,10 @@ def _walk_frame(
             .then(pl.lit("required"))
         )
         soft = shown & _pl_outside_soft(field) & pl.lit(name not in confirmed_soft)
-        dropped = ~shown & pl.col(_raw_col(name)).is_not_null()
         frame = frame.with_columns(
             outcome.alias(_rule_col(name)),
             pl.when(soft & outcome.is_null()).then(pl.lit("soft_range")).alias(f"__soft__{name}"),
             pl.when(shown & ~group).then(value).alias(name),
-            dropped.alias(f"__dropped__{name}"),
         )
         issues += [(name, _rule_col(name), "error"), (name, f"__soft__{name}", "warning")]
     return frame, issues
@@ -522,14 +515,3 @@ def validate_frame(
         for f in form.fields
     )
     return cleaned, problems
-
-
-def frame_row_to_json(form: Form, row: Mapping[str, Any]) -> dict[str, Any]:
-    """One cleaned frame row as a record's stored values (for imports and tests)."""
-    values = {}
-    for field in form.fields:
-        value = row.get(field.name)
-        if value is None:
-            continue
-        values[field.name] = to_json(field, value)
-    return values
