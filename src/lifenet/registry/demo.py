@@ -37,7 +37,7 @@ import datetime as dt
 import math
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -69,19 +69,10 @@ from lifenet.registry.demo_plan import (
     pick,
     plan_run,
 )
-from lifenet.registry.dictionary import Dictionary, Form, load_dictionary
+from lifenet.registry.dictionary import Dictionary, load_dictionary
 from lifenet.registry.models import RegistryPatient, RegistryRecord
 
 # --- one run, validated ---------------------------------------------------------------------
-
-
-def _related_fields(form: Form) -> dict[str, frozenset[str]]:
-    """Fields of related records (``patient.birth_date``) the form's rules read, by form."""
-    found: dict[str, set[str]] = {}
-    for name in form.related_names():
-        related, _, field_name = name.partition(".")
-        found.setdefault(related, set()).add(field_name)
-    return {k: frozenset(v) for k, v in found.items()}
 
 
 class InvalidDemoRecord(RuntimeError):
@@ -92,24 +83,18 @@ class InvalidDemoRecord(RuntimeError):
 class _Validator:
     dictionary: Dictionary
     today: dt.date
-    reads: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
 
     def clean(
         self, form: str, values: Mapping[str, Any], context: Mapping[str, Mapping[str, Any]]
     ) -> dict[str, Any]:
         definition = self.dictionary.form(form)
-        if form not in self.reads:
-            self.reads[form] = _related_fields(definition)
-        read = self.reads[form]
-        # Only the related fields the form reads: reading whole related records is the slow part.
-        trimmed = {name: {f: v[f] for f in read.get(name, ()) if f in v} for name, v in context.items()}
         result = validation.validate_record(
             definition,
             values,
             confirmed_soft=frozenset(definition.field_names),
             today=self.today,
             tz=TZ,
-            context=trimmed,
+            context=context,
             dictionary=self.dictionary,
         )
         if result.errors:

@@ -325,19 +325,21 @@ def to_json(field: Field, value: Any) -> Any:
 
 
 def _context_view(
-    dictionary: Dictionary, context: Mapping[str, Mapping[str, Any]] | None, tz: str | None
+    form: Form, dictionary: Dictionary, context: Mapping[str, Mapping[str, Any]] | None, tz: str | None
 ) -> dict[str, Any]:
+    """The related records' values the form's rules read (``patient.birth_date``), typed; only
+    those: a related record may hold a hundred fields."""
     view: dict[str, Any] = {}
-    for form_name, values in (context or {}).items():
-        form = dictionary.forms.get(form_name)
-        for name, raw in values.items():
-            field = form.get(name) if form else None
-            if field is None:
-                continue
-            try:
-                view[f"{form_name}.{name}"] = coerce(field, raw, tz=tz)
-            except Refused:
-                continue
+    for name in form.related_names():
+        related, _, field_name = name.partition(".")
+        raw = (context or {}).get(related, {}).get(field_name)
+        field = dictionary.resolve(name)
+        if raw is None or field is None:
+            continue
+        try:
+            view[name] = coerce(field, raw, tz=tz)
+        except Refused:
+            continue
     return view
 
 
@@ -454,7 +456,7 @@ def validate_record(
         if form.get(name) is None
     ]
     typed, problems = _read_all(form, dictionary, values, tz, today)
-    record = _Record(form, dictionary, typed, values, problems, _context_view(dictionary, context, tz))
+    record = _Record(form, dictionary, typed, values, problems, _context_view(form, dictionary, context, tz))
     walked = _walk(record, confirmed_soft)
     errors = unknown + walked.errors + _run_checks(record)
     cleaned = {
