@@ -36,12 +36,12 @@ from sqlalchemy.engine import Engine, make_url
 from lifenet.db import make_engine, make_sessionmaker
 from lifenet.demo import seed_demo
 from lifenet.migrations import upgrade
+from lifenet.registry.actions import NETWORK_ID_ALPHABET
 from lifenet.registry.imports import RECORD_COLUMNS, _sqlite_time, do_import_file
 from lifenet.registry.models import RegistryRecord
 
 TODAY = dt.date(2026, 1, 15)
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 COLUMNS = RECORD_COLUMNS  # the importer's own columns: the baseline writes the same rows
 
 
@@ -52,7 +52,7 @@ def _network_id(i: int) -> str:
     digits = []
     for _ in range(10):
         i, rest = divmod(i, 32)
-        digits.append(ALPHABET[rest])
+        digits.append(NETWORK_ID_ALPHABET[rest])
     return "LN-" + "".join(reversed(digits))
 
 

@@ -33,11 +33,12 @@ from lifenet.registry.models import (
 )
 
 # Crockford's base-32 alphabet: no I, L, O or U to misread when a pseudonym is read aloud.
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+NETWORK_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def new_network_id() -> str:
-    return "LN-" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
+def new_network_id(choose: Callable[[str], str] = secrets.choice) -> str:
+    """A pseudonym ``LN-`` + 10 characters; ``choose`` picks each (a seeded one for the demo)."""
+    return "LN-" + "".join(choose(NETWORK_ID_ALPHABET) for _ in range(10))
 
 
 def _actor(by: Principal | None) -> audit.Actor:

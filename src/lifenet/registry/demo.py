@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 from lifenet import audit
 from lifenet.network.models import Hospital, OrgUnit, User
 from lifenet.registry import validation
+from lifenet.registry.actions import new_network_id
 from lifenet.registry.demo_forms import (
     complication_forms,
     daily_forms,
@@ -57,7 +58,6 @@ from lifenet.registry.demo_forms import (
     run_form,
 )
 from lifenet.registry.demo_plan import (
-    ALPHABET,
     DISTANCE_KM,
     TZ,
     ZONE,
@@ -261,7 +261,7 @@ def _centers(places: Mapping[str, Place]) -> dict[str, float]:
 def _network_ids(rng: random.Random, count: int, taken: set[str]) -> list[str]:
     chosen: list[str] = []
     while len(chosen) < count:
-        candidate = "LN-" + "".join(rng.choice(ALPHABET) for _ in range(10))
+        candidate = new_network_id(rng.choice)
         if candidate not in taken:
             taken.add(candidate)
             chosen.append(candidate)

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 TZ = "Asia/Shanghai"
 ZONE = ZoneInfo(TZ)
 FIRST_YEAR = 2019
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 Progress = Callable[[int, int], None]
 

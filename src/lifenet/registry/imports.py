@@ -75,7 +75,7 @@ REDCAP_IGNORED = (
     "redcap_survey_identifier",
 )
 KEY = "__key__"
-CHECKED = ("1", "checked", "yes", "true", "y", "是")
+CHECKED = (*validation.YES, "checked")  # a ticked checkbox column
 
 Progress = Callable[[str, int, int], None]
 """``on_progress(stage, done, total)``: stages "read", "validate", "link", "write"."""
