@@ -28,11 +28,11 @@ import polars as pl
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lifenet.access import Permission, Principal
+from lifenet.access import Principal
 from lifenet.lib.errors import N_
 from lifenet.lib.iterables import chunked
 from lifenet.network.models import OrgUnit
-from lifenet.registry import queries
+from lifenet.registry import actions, queries
 from lifenet.registry.dictionary import FORM_FILES, Check, Dictionary, Form
 from lifenet.registry.models import RegistryPatient, RegistryRecord
 from lifenet.registry.validation_frame import ISSUE_SCHEMA, validate_frame
@@ -184,11 +184,6 @@ class _Hospital:
 # --- loading ----------------------------------------------------------------------------------
 
 
-def _scope(principal: Principal) -> list[Any]:
-    """SQL conditions, one per subtree where the user reads patients (as registry.queries)."""
-    return [OrgUnit.path.startswith(p) for p in principal.scope_paths(Permission.READ_PATIENTS)]
-
-
 def _hospitals(session: Session) -> tuple[dict[int, _Hospital], dict[int, int]]:
     """Hospitals by id, and each org unit's hospital (the nearest hospital on its path)."""
     units = session.execute(
@@ -206,7 +201,7 @@ def _hospitals(session: Session) -> tuple[dict[int, _Hospital], dict[int, int]]:
 def _visible_frame(
     session: Session, principal: Principal, hospital_path: str | None, form: str | None
 ) -> pl.DataFrame:
-    conditions = _scope(principal)
+    conditions = queries.visible_scope(principal)
     columns = [
         RegistryRecord.id,
         RegistryRecord.patient_id,
@@ -501,7 +496,7 @@ def problems(
     """The problems behind one cell of the summary: ``rule`` is a category of
     :data:`CATEGORIES` or one validation rule (``date_order``); empty for a hospital or form
     the user may not read. ``today`` defaults to the current date in ``tz``."""
-    today = today or dt.datetime.now(ZoneInfo(tz)).date()
+    today = today or actions.today_in(tz)
     hospitals, owner = _hospitals(session)
     hospital_path = session.scalar(select(OrgUnit.path).where(OrgUnit.id == hospital_id))
     if hospital_path is None:

@@ -90,7 +90,7 @@ def _scope(principal: Principal | None, deidentified: bool) -> list[list[Any]] |
         return [_under(paths)]
     if not principal.can_anywhere(Permission.EXPORT_DATA):
         raise Forbidden(Permission.EXPORT_DATA)
-    return [queries._visible(principal), _under(principal.scope_paths(Permission.EXPORT_DATA))]
+    return [queries.visible_scope(principal), _under(principal.scope_paths(Permission.EXPORT_DATA))]
 
 
 def exportable_records(

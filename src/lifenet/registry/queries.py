@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from lifenet.access import NotFound, Permission, Principal
@@ -23,7 +23,7 @@ from lifenet.registry.models import (
 )
 
 
-def _visible(principal: Principal) -> list[object]:
+def visible_scope(principal: Principal) -> list[ColumnElement[bool]]:
     """SQL conditions: the record's org unit lies in a subtree where the user reads patients."""
     return [OrgUnit.path.startswith(p) for p in principal.scope_paths(Permission.READ_PATIENTS)]
 
@@ -31,13 +31,13 @@ def _visible(principal: Principal) -> list[object]:
 def _record_visible(principal: Principal) -> list[object]:
     """SQL conditions on a record joined to its org unit: the user's own scope, or a record
     shared with a hospital in it (a transferred child's patient form and transfer episode)."""
-    conditions = _visible(principal)
+    conditions = visible_scope(principal)
     if not conditions:
         return []
     shared = (
         select(RecordShare.record_id)
         .join(OrgUnit, OrgUnit.id == RecordShare.org_unit_id)
-        .where(or_(*conditions))  # type: ignore[arg-type]
+        .where(or_(*conditions))
     )
     return [*conditions, RegistryRecord.id.in_(shared)]
 
@@ -151,14 +151,14 @@ def visible_queries(
     """Data-quality queries of the hospitals whose patients the user may read, oldest first
     (on one record with ``record_id``: a record shared after a transfer shows the reader
     only the queries of their own hospital)."""
-    conditions = _visible(principal)
+    conditions = visible_scope(principal)
     if not conditions:
         return []
     on_record = [DataQuery.record_id == record_id] if record_id is not None else []
     return session.scalars(
         select(DataQuery)
         .join(OrgUnit, OrgUnit.id == DataQuery.org_unit_id)
-        .where(DataQuery.state.in_(list(states)), or_(*conditions), *on_record)  # type: ignore[arg-type]
+        .where(DataQuery.state.in_(list(states)), or_(*conditions), *on_record)
         .order_by(DataQuery.raised_at, DataQuery.id)
         .limit(limit)
     ).all()
