@@ -321,7 +321,11 @@ def _check_parent(
                 form=form.name,
                 parent=form.parent,
             )
-        if not transfer and _hospital_id(session, parent.org_unit_id) != _hospital_id(session, unit.id):
+        if (
+            not transfer
+            and queries.hospital_unit(session, parent.org_unit_id).id
+            != queries.hospital_unit(session, unit.id).id
+        ):
             raise InvalidInput.one(
                 "org_unit_id",
                 "hospital",
@@ -386,11 +390,6 @@ def _save_form(
     return _add_record(session, by, patient_id, form, unit, cleaned, dictionary.version, parent_id)
 
 
-def _hospital_id(session: Session, org_unit_id: int) -> int:
-    unit = network_queries.get_org_unit(session, org_unit_id)
-    return (network_queries.hospital_of(session, unit) or unit).id
-
-
 def do_register_with_form(
     session: Session,
     by: Principal | None,
@@ -453,14 +452,14 @@ def do_admit_transfer(
     episode = _save_form(
         session, by, patient.id, "episode", unit.id, values, top.id, confirmed, tz, transfer=True
     )
-    here, there = _hospital_id(session, unit.id), _hospital_id(session, patient.org_unit_id)
-    if here != there:
-        _share(session, top.id, here)
-        _share(session, episode.id, there)
-        shared_with = network_queries.get_org_unit(session, there).code
-        after = {"network_id": patient.network_id, "episode_id": episode.id, "shared_with": shared_with}
+    here = queries.hospital_unit(session, unit.id)
+    there = queries.hospital_unit(session, patient.org_unit_id)
+    if here.id != there.id:
+        _share(session, top.id, here.id)
+        _share(session, episode.id, there.id)
+        after = {"network_id": patient.network_id, "episode_id": episode.id, "shared_with": there.code}
         audit.record(
-            session, _actor(by), "share", "registry_patient", patient.id, after=after, org_unit_id=here
+            session, _actor(by), "share", "registry_patient", patient.id, after=after, org_unit_id=here.id
         )
     session.commit()
     return episode

@@ -164,24 +164,29 @@ def visible_queries(
     ).all()
 
 
+def hospital_unit(session: Session, org_unit_id: int) -> OrgUnit:
+    """The hospital an org unit (a ward …) belongs to; the unit itself above hospital level."""
+    unit = network_queries.get_org_unit(session, org_unit_id)
+    return network_queries.hospital_of(session, unit) or unit
+
+
 def extension_of(session: Session, org_unit_id: int) -> tuple[OrgUnit, DictionaryExtension | None]:
     """The hospital of an org unit and its dictionary extension, if it has one."""
-    unit = network_queries.get_org_unit(session, org_unit_id)
-    hospital = network_queries.hospital_of(session, unit) or unit
+    hospital = hospital_unit(session, org_unit_id)
     extension = session.scalars(
         select(DictionaryExtension).where(DictionaryExtension.org_unit_id == hospital.id)
     ).first()
     return hospital, extension
 
 
-# (extension id, its change time) -> the extended dictionary: a new upload is read once.
-_EXTENDED: dict[tuple[int, dt.datetime], Dictionary] = {}
+# extension id -> (its change time, the extended dictionary): an upload is read once, and a
+# newer one replaces it (one entry per hospital).
+_EXTENDED: dict[int, tuple[dt.datetime, Dictionary]] = {}
 
 
 def dictionary_for(session: Session, org_unit_id: int) -> Dictionary:
     """The dictionary a hospital's forms use: the core one plus the hospital's local fields."""
-    unit = network_queries.get_org_unit(session, org_unit_id)
-    hospital = network_queries.hospital_of(session, unit) or unit
+    hospital = hospital_unit(session, org_unit_id)
     found = session.execute(
         select(DictionaryExtension.id, DictionaryExtension.updated_at).where(
             DictionaryExtension.org_unit_id == hospital.id
@@ -189,10 +194,11 @@ def dictionary_for(session: Session, org_unit_id: int) -> Dictionary:
     ).first()
     if found is None:
         return load_dictionary()
-    key = (found.id, found.updated_at)
-    if key not in _EXTENDED:
+    cached = _EXTENDED.get(found.id)
+    if cached is None or cached[0] != found.updated_at:
         text = session.scalar(
             select(DictionaryExtension.redcap_csv).where(DictionaryExtension.id == found.id)
         )
-        _EXTENDED[key] = redcap.import_extension(text or "", hospital=hospital.code)
-    return _EXTENDED[key]
+        cached = (found.updated_at, redcap.import_extension(text or "", hospital=hospital.code))
+        _EXTENDED[found.id] = cached
+    return cached[1]
