@@ -17,8 +17,6 @@ that the score criteria are met.
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 
 from lifenet.early_warning.scores.base import (
@@ -28,6 +26,7 @@ from lifenet.early_warning.scores.base import (
     ScoreDefinition,
     ScoreInput,
     banded,
+    by_group,
     flag,
     number,
     yes_no,
@@ -94,12 +93,9 @@ def _vasoactive_count() -> pl.Expr:
 
 
 def _map_points() -> pl.Expr:
-    age = pl.col(AGE)
-    out: Any = pl.when(age.is_null() | MAP_USED.is_null()).then(pl.lit(0.0))
-    for group, two, one in MAP_GROUPS:
-        out = out.when(group.condition(age)).then(banded(MAP_USED, (Band(None, two, 2), Band(None, one, 1))))
-    result: pl.Expr = out.otherwise(pl.lit(0.0))
-    return result
+    groups = [group for group, _, _ in MAP_GROUPS]
+    tables = [(Band(None, two, 2), Band(None, one, 1)) for _, two, one in MAP_GROUPS]
+    return by_group(MAP_USED, AGE, groups, tables)
 
 
 def _cardiovascular() -> pl.Expr:
@@ -129,12 +125,8 @@ HEPATIC = flag((pl.col("bilirubin") >= 4) | (pl.col("alt") > 102))
 
 
 def _renal() -> pl.Expr:
-    age = pl.col(AGE)
-    out: Any = pl.when(age.is_null() | pl.col("creatinine").is_null()).then(pl.lit(0.0))
-    for group, limit in CREATININE_GROUPS:
-        out = out.when(group.condition(age)).then(flag(pl.col("creatinine") >= limit))
-    result: pl.Expr = out.otherwise(pl.lit(0.0))
-    return result
+    groups = [group for group, _ in CREATININE_GROUPS]
+    return by_group("creatinine", AGE, groups, [(Band(limit, None, 1),) for _, limit in CREATININE_GROUPS])
 
 
 RENAL = _renal()
