@@ -21,11 +21,18 @@ Each band is stated with the paper's own inclusive/exclusive wording ("40-55", "
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import polars as pl
 
-from lifenet.early_warning.scores.base import Band, Component, ScoreDefinition, ScoreInput, banded, number
+from lifenet.early_warning.scores.base import (
+    Band,
+    Component,
+    ScoreDefinition,
+    ScoreInput,
+    banded,
+    by_group,
+    number,
+)
 
 SOURCE = (
     "Pollack MM, Patel KM, Ruttimann UE. PRISM III: an updated Pediatric Risk of Mortality score. "
@@ -42,35 +49,18 @@ LICENCE = (
 # ----- age groups --------------------------------------------------------------------------------
 
 NEONATE, INFANT, CHILD, ADOLESCENT = "neonate", "infant", "child", "adolescent"
-AGE_GROUP_LAST_DAY = {NEONATE: 30, INFANT: 365, CHILD: 4383}
-"""Last day of age (inclusive) of each group; adolescents are older than 12 years (4383 days)."""
-
-
-def age_group() -> pl.Expr:
-    """PRISM III age group from ``age_days``."""
-    age = pl.col("age_days")
-    return (
-        pl.when(age.is_null())
-        .then(pl.lit(None, dtype=pl.String))
-        .when(age <= AGE_GROUP_LAST_DAY[NEONATE])
-        .then(pl.lit(NEONATE))
-        .when(age <= AGE_GROUP_LAST_DAY[INFANT])
-        .then(pl.lit(INFANT))
-        .when(age <= AGE_GROUP_LAST_DAY[CHILD])
-        .then(pl.lit(CHILD))
-        .otherwise(pl.lit(ADOLESCENT))
-    )
+AGE_GROUPS = {
+    NEONATE: Band(None, 30, 0, upper_inclusive=True),
+    INFANT: Band(30, 365, 1, lower_inclusive=False, upper_inclusive=True),
+    CHILD: Band(365, 4383, 2, lower_inclusive=False, upper_inclusive=True),
+    ADOLESCENT: Band(4383, None, 3, lower_inclusive=False),
+}
+"""Age groups in days, each last day inclusive: <= 30, 31-365, 366-4383 (12 years), older."""
 
 
 def by_age(value: pl.Expr, tables: Mapping[str, Sequence[Band]]) -> pl.Expr:
     """Points from the band table of the patient's age group (0 when the value is missing)."""
-    group = age_group()
-    # Polars types each link of a when/then chain differently; the finished chain is an Expr.
-    out: Any = pl.when(group.is_null()).then(pl.lit(0.0))
-    for name, bands in tables.items():
-        out = out.when(group == name).then(banded(value, bands))
-    result: pl.Expr = out.otherwise(pl.lit(0.0))
-    return result
+    return by_group(value, "age_days", [AGE_GROUPS[name] for name in tables], list(tables.values()))
 
 
 def _above(threshold: float, points: float) -> Band:
