@@ -117,6 +117,32 @@ class Band:
         return cond
 
 
+# --- band builders: papers write every cut-off as >=, >, <=, < or "lower-upper" -------------
+def at_least(value: float, points: float) -> Band:
+    """ ">= value" (the value itself scores)."""
+    return Band(value, None, points)
+
+
+def above(value: float, points: float) -> Band:
+    """ "> value" (the value itself does not score)."""
+    return Band(value, None, points, lower_inclusive=False)
+
+
+def at_most(value: float, points: float) -> Band:
+    """ "<= value" (the value itself scores)."""
+    return Band(None, value, points, upper_inclusive=True)
+
+
+def below(value: float, points: float) -> Band:
+    """ "< value" (the value itself does not score)."""
+    return Band(None, value, points)
+
+
+def between(lower: float, upper: float, points: float) -> Band:
+    """ "lower-upper", both ends included."""
+    return Band(lower, upper, points, upper_inclusive=True)
+
+
 def banded(value: str | pl.Expr, bands: Sequence[Band], missing: float = 0) -> pl.Expr:
     """Points for ``value`` from a band table; ``missing`` when the value is null.
 

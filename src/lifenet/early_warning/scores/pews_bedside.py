@@ -20,29 +20,16 @@ from lifenet.early_warning.scores.base import (
     Component,
     ScoreDefinition,
     ScoreInput,
+    above,
+    at_least,
+    at_most,
     banded,
+    below,
     by_group,
     choice_points,
 )
 
 AGE = "age_months"
-
-
-# --- small band builders: the paper writes every cut-off as >=, <=, > or < -----------------
-def at_least(value: float, points: float) -> Band:
-    return Band(value, None, points)
-
-
-def above(value: float, points: float) -> Band:
-    return Band(value, None, points, lower_inclusive=False)
-
-
-def at_most(value: float, points: float) -> Band:
-    return Band(None, value, points, upper_inclusive=True)
-
-
-def below(value: float, points: float) -> Band:
-    return Band(None, value, points)
 
 
 # Age groups of Table 1 in months: 0 to <3 mo, 3 to <12 mo, 1-4 y, >4-12 y, >12 y.

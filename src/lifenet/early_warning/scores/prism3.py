@@ -29,7 +29,10 @@ from lifenet.early_warning.scores.base import (
     Component,
     ScoreDefinition,
     ScoreInput,
+    above,
     banded,
+    below,
+    between,
     by_group,
     number,
 )
@@ -63,74 +66,59 @@ def by_age(value: pl.Expr, tables: Mapping[str, Sequence[Band]]) -> pl.Expr:
     return by_group(value, "age_days", [AGE_GROUPS[name] for name in tables], list(tables.values()))
 
 
-def _above(threshold: float, points: float) -> Band:
-    """Paper wording "> threshold": the threshold itself scores 0."""
-    return Band(threshold, None, points, lower_inclusive=False)
-
-
-def _between(lower: float, upper: float, points: float) -> Band:
-    """Paper wording "lower-upper": both ends included."""
-    return Band(lower, upper, points, upper_inclusive=True)
-
-
-def _below(threshold: float, points: float) -> Band:
-    """Paper wording "< threshold": the threshold itself scores 0."""
-    return Band(None, threshold, points)
-
-
 # ----- point tables (Pollack 1996; clinical-scores.md §3.2) -------------------------------------
 
 SYSTOLIC_BP_BANDS = {
-    NEONATE: (_below(40, 7), _between(40, 55, 3)),
-    INFANT: (_below(45, 7), _between(45, 65, 3)),
-    CHILD: (_below(55, 7), _between(55, 75, 3)),
-    ADOLESCENT: (_below(65, 7), _between(65, 85, 3)),
+    NEONATE: (below(40, 7), between(40, 55, 3)),
+    INFANT: (below(45, 7), between(45, 65, 3)),
+    CHILD: (below(55, 7), between(55, 75, 3)),
+    ADOLESCENT: (below(65, 7), between(65, 85, 3)),
 }
 HEART_RATE_BANDS = {
-    NEONATE: (_between(215, 225, 3), _above(225, 4)),
-    INFANT: (_between(215, 225, 3), _above(225, 4)),
-    CHILD: (_between(185, 205, 3), _above(205, 4)),
-    ADOLESCENT: (_between(145, 155, 3), _above(155, 4)),
+    NEONATE: (between(215, 225, 3), above(225, 4)),
+    INFANT: (between(215, 225, 3), above(225, 4)),
+    CHILD: (between(185, 205, 3), above(205, 4)),
+    ADOLESCENT: (between(145, 155, 3), above(155, 4)),
 }
-TEMPERATURE_LOW_BANDS = (_below(33.0, 3),)
-TEMPERATURE_HIGH_BANDS = (_above(40.0, 3),)
-MENTAL_STATUS_BANDS = (_below(8, 5),)
+TEMPERATURE_LOW_BANDS = (below(33.0, 3),)
+TEMPERATURE_HIGH_BANDS = (above(40.0, 3),)
+MENTAL_STATUS_BANDS = (below(8, 5),)
 """Stupor or coma: GCS < 8."""
 PUPILS_BANDS = (Band(2, None, 11), Band(1, 2, 7))
 """Number of pupils > 3 mm and fixed: one 7, both 11."""
-ACIDOSIS_PH_BANDS = (_below(7.0, 6), _between(7.0, 7.28, 2))
-ACIDOSIS_TOTAL_CO2_BANDS = (_below(5.0, 6), _between(5.0, 16.9, 2))
-ALKALOSIS_PH_BANDS = (_between(7.48, 7.55, 2), _above(7.55, 3))
-PCO2_BANDS = (_between(50.0, 75.0, 1), _above(75.0, 3))
-TOTAL_CO2_HIGH_BANDS = (_above(34.0, 4),)
-PAO2_BANDS = (_below(42.0, 6), _between(42.0, 49.9, 3))
-GLUCOSE_BANDS = (_above(11.0, 2),)
+ACIDOSIS_PH_BANDS = (below(7.0, 6), between(7.0, 7.28, 2))
+ACIDOSIS_TOTAL_CO2_BANDS = (below(5.0, 6), between(5.0, 16.9, 2))
+ALKALOSIS_PH_BANDS = (between(7.48, 7.55, 2), above(7.55, 3))
+PCO2_BANDS = (between(50.0, 75.0, 1), above(75.0, 3))
+TOTAL_CO2_HIGH_BANDS = (above(34.0, 4),)
+PAO2_BANDS = (below(42.0, 6), between(42.0, 49.9, 3))
+GLUCOSE_BANDS = (above(11.0, 2),)
 """> 11.0 mmol/L (the paper's SI form of > 200 mg/dL)."""
-POTASSIUM_BANDS = (_above(6.9, 3),)
+POTASSIUM_BANDS = (above(6.9, 3),)
 CREATININE_BANDS = {
-    NEONATE: (_above(75, 2),),
-    INFANT: (_above(80, 2),),
-    CHILD: (_above(80, 2),),
-    ADOLESCENT: (_above(115, 2),),
+    NEONATE: (above(75, 2),),
+    INFANT: (above(80, 2),),
+    CHILD: (above(80, 2),),
+    ADOLESCENT: (above(115, 2),),
 }
 """µmol/L (paper: > 0.85 mg/dL neonate, > 0.90 infant and child, > 1.30 adolescent)."""
 UREA_BANDS = {
-    NEONATE: (_above(4.3, 3),),
-    INFANT: (_above(5.4, 3),),
-    CHILD: (_above(5.4, 3),),
-    ADOLESCENT: (_above(5.4, 3),),
+    NEONATE: (above(4.3, 3),),
+    INFANT: (above(5.4, 3),),
+    CHILD: (above(5.4, 3),),
+    ADOLESCENT: (above(5.4, 3),),
 }
 """mmol/L (paper: BUN > 11.9 mg/dL neonate, > 14.9 mg/dL all others)."""
-WBC_BANDS = (_below(3.0, 4),)
+WBC_BANDS = (below(3.0, 4),)
 """< 3.0 x 10⁹/L (paper: < 3,000 cells/mm³)."""
-PT_BANDS = (_above(22.0, 3),)
+PT_BANDS = (above(22.0, 3),)
 PTT_BANDS = {
-    NEONATE: (_above(85.0, 3),),
-    INFANT: (_above(57.0, 3),),
-    CHILD: (_above(57.0, 3),),
-    ADOLESCENT: (_above(57.0, 3),),
+    NEONATE: (above(85.0, 3),),
+    INFANT: (above(57.0, 3),),
+    CHILD: (above(57.0, 3),),
+    ADOLESCENT: (above(57.0, 3),),
 }
-PLATELET_BANDS = (_below(50, 5), Band(50, 100, 4), _between(100, 200, 2))
+PLATELET_BANDS = (below(50, 5), Band(50, 100, 4), between(100, 200, 2))
 """x 10⁹/L (paper: < 50,000 → 5; 50,000-99,999 → 4; 100,000-200,000 → 2)."""
 
 # ----- inputs ------------------------------------------------------------------------------------
