@@ -96,19 +96,12 @@ def _read_excel(raw: bytes, sheet: str | None) -> tuple[list[str], list[list[str
     return names, body
 
 
-def _csv_header(text: str) -> list[str]:
-    first = text.split("\n", 1)[0]
-    dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
-    return next(csv.reader(io.StringIO(text), dialect=dialect), [])
-
-
-def _read_csv(text: str, header: list[str]) -> pl.DataFrame:
-    separator = "\t" if "\t" in text.split("\n", 1)[0] and "," not in text.split("\n", 1)[0] else ","
+def _read_csv(data: bytes, columns: int, separator: str) -> pl.DataFrame:
     try:
         return pl.read_csv(
-            text.encode("utf-8"),
+            data,
             has_header=True,
-            new_columns=[f"__col{i}" for i in range(len(header))],
+            new_columns=[f"__col{i}" for i in range(columns)],
             infer_schema=False,
             separator=separator,
         )
@@ -117,8 +110,11 @@ def _read_csv(text: str, header: list[str]) -> pl.DataFrame:
 
 
 def read_table(raw: bytes, *, sheet: str | None = None) -> tuple[list[str], pl.DataFrame, str]:
-    """(header as written, a frame of text columns named ``__col0…``, encoding or "xlsx")."""
-    if not raw.strip():
+    """(header as written, a frame of text columns named ``__col0…``, encoding or "xlsx").
+
+    A file of up to a few hundred MB is read without copying it whole more than once: the
+    header comes from the first line, and UTF-8 bytes go to the CSV reader as they are."""
+    if not raw or raw.isspace():
         raise FileRefused("file", "empty", "The file is empty.")
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRefused("file", "format", "Old Excel (.xls) files are not read; save it as .xlsx or CSV.")
@@ -127,6 +123,16 @@ def read_table(raw: bytes, *, sheet: str | None = None) -> tuple[list[str], pl.D
         columns = {f"__col{i}": [r[i] for r in body] for i in range(len(header))}
         frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
         return header, frame, "xlsx"
-    text, encoding = decode(raw)
-    header = _csv_header(text)
-    return header, _read_csv(text, header), encoding
+    text, encoding = decode(raw)  # refuses a broken encoding, naming the line
+    end = text.find("\n")
+    first = text if end < 0 else text[: end + 1]
+    separator = "\t" if "\t" in first and "," not in first else ","
+    header = next(csv.reader([first], delimiter=separator), [])
+    if encoding == "utf-8":
+        data = raw
+    elif encoding == "utf-8-sig":
+        data = raw[3:]
+    else:
+        data = text.encode("utf-8")  # GB18030: the CSV reader wants UTF-8
+    del text
+    return header, _read_csv(data, len(header), separator), encoding
