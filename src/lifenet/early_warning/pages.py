@@ -104,9 +104,10 @@ def patient_scores(request: Request, patient_id: int, me: CurrentPageUser, db: D
     """The scores a patient's registry records imply (loaded into the registry patient page)."""
     _patient, records = registry_queries.access_patient(db, me.principal, patient_id)
     by_id = {r.id: r for r in records}
+    tree = registry_queries.children_of(records)
     runs = []
     for run in (r for r in records if r.form == "ecls_run"):
-        siblings = [r for r in records if r.parent_id == run.parent_id]
+        siblings = tree.get(run.parent_id, [])
         runs.append(
             {
                 "run_id": run.id,
