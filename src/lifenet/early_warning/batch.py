@@ -43,9 +43,8 @@ vital signs is normally repeated within 4 hours, so an older value no longer des
 child; pass a mapping to set it per input). Two values of one parameter at the very same
 time keep the higher.
 
-*Window start*: ``"first"`` (each patient's first valid observation; one extra group-by),
-``"zero"`` (time 0 = admission, for hours-since-admission times) or the name of a descriptor
-column holding each patient's start time.
+*Window start*: ``"first"`` (each patient's first valid observation; one extra group-by) or
+``"zero"`` (time 0 = admission, for hours-since-admission times).
 
 *Speed.* One hash group-by over (patient, parameter) does the work of window mode; per-time
 mode sorts the rows only when they are not already in patient and time order, groups the rows
@@ -71,7 +70,7 @@ from lifenet.early_warning.scores.base import (
     range_problem,
 )
 
-Aggregation = Literal["extremes", "sum", "any", "first", "last"]
+Aggregation = Literal["extremes", "sum", "any"]
 WindowStart = Literal["first", "zero"]
 
 ID = "patient_id"
@@ -128,7 +127,7 @@ def score_observations(
     *,
     window: dt.timedelta | None = None,
     per_time: bool | None = None,
-    start: WindowStart | str = "first",
+    start: WindowStart = "first",
     window_closed: Literal["left", "both"] = "both",
     aggregations: Mapping[str, Aggregation] | None = None,
     derived: Sequence[DerivedParameter] = (),
@@ -136,8 +135,8 @@ def score_observations(
 ) -> BatchResult:
     """Score long-format observations; see the module docstring for the two modes.
 
-    ``start``: ``"first"`` (each patient's first valid observation), ``"zero"`` (time 0 —
-    hours since admission) or the name of a descriptor column holding each patient's start.
+    ``start``: ``"first"`` (each patient's first valid observation) or ``"zero"`` (time 0 —
+    hours since admission).
     ``window=None`` uses every observation.
     """
     lazy = observations.lazy() if isinstance(observations, pl.DataFrame) else observations
@@ -150,7 +149,7 @@ def score_observations(
     desc, desc_dropped = _validate_descriptors(definition, descriptors)
     if desc_dropped.height:
         checked = checked.filter(~pl.col(ID).is_in(desc_dropped[ID].implode()))
-    checked = _in_window(checked, window, start, window_closed, desc, is_datetime)
+    checked = _in_window(checked, window, start, window_closed, is_datetime)
     if by_time:
         valid = checked.filter(pl.col(OK) & pl.col(IN_WINDOW)).select(ID, TIME, PARAMETER, VALUE)
         scored, refused, bad_rows = _score_per_time(
@@ -286,9 +285,8 @@ def _span(delta: dt.timedelta, is_datetime: bool) -> pl.Expr:
 def _in_window(
     checked: pl.LazyFrame,
     window: dt.timedelta | None,
-    start: WindowStart | str,
+    start: WindowStart,
     closed: Literal["left", "both"],
-    desc: pl.DataFrame | None,
     is_datetime: bool,
 ) -> pl.LazyFrame:
     """Flag the rows inside each patient's window (all rows when ``window`` is None)."""
@@ -299,15 +297,10 @@ def _in_window(
         firsts = checked.filter(pl.col(OK)).group_by(ID).agg(pl.col(TIME).min().alias("_start"))
         checked = checked.join(firsts, on=ID, how="left")
         begin = pl.col("_start")
-    elif start == "zero":
+    else:
         if is_datetime:
             raise ValueError("start='zero' needs time as hours since admission, not datetimes")
         begin = pl.lit(0.0)
-    else:
-        if desc is None or start not in desc.columns:
-            raise ValueError(f"start={start!r}: no such descriptor column")
-        checked = checked.join(desc.lazy().select(ID, pl.col(start).alias("_start")), on=ID, how="left")
-        begin = pl.col("_start")
     end = begin + _span(window, is_datetime)
     upper = pl.col(TIME) <= end if closed == "both" else pl.col(TIME) < end
     inside = ((pl.col(TIME) >= begin) & upper).fill_null(False)
@@ -401,8 +394,6 @@ _SIDES: dict[Aggregation, tuple[str, str]] = {
     "extremes": ("min", "max"),
     "any": ("max", "max"),
     "sum": ("sum", "sum"),
-    "first": ("first", "first"),
-    "last": ("last", "last"),
 }
 
 
@@ -423,8 +414,6 @@ def _window_sides(
         "min": value.min(),
         "max": value.max(),
         "sum": value.sum(),
-        "first": value.sort_by(TIME).first(),
-        "last": value.sort_by(TIME).last(),
     }
     # One plain group-by over every row in the window or refused; the ok flag is part of the
     # key, so refused rows are counted without slowing the usable groups' statistics.

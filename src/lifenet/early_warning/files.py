@@ -143,20 +143,19 @@ def score_long(
     table: pl.DataFrame,
     *,
     window: dt.timedelta | None,
-    descriptors: pl.DataFrame | None = None,
 ) -> Scored:
     """Score ``patient_id, time, parameter, value`` observations.
 
-    Per-patient descriptors (age, weight …) may ride along as extra columns of the same table
-    (their first non-empty value per patient is used) or come as a separate table.
+    Per-patient descriptors (age, weight …) ride along as extra columns of the same table
+    (their first non-empty value per patient is used).
     """
     extra = [c for c in table.columns if c not in LONG_COLUMNS]
     inputs = {i.name for i in definition.inputs}
     ignored = [c for c in extra if c not in inputs]
     carried = [c for c in extra if c in inputs]
+    descriptors = None
     if carried:
-        riding = table.group_by("patient_id").agg(pl.col(carried).drop_nulls().first())
-        descriptors = riding if descriptors is None else descriptors.join(riding, on="patient_id", how="full")
+        descriptors = table.group_by("patient_id").agg(pl.col(carried).drop_nulls().first())
     observations = table.select(
         pl.col("patient_id").cast(pl.String),
         _time_column(table),
