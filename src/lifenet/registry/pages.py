@@ -348,6 +348,7 @@ def admit_transfer(request: Request, me: CurrentPageUser, db: Db, posted: MultiF
 def patient_page(request: Request, patient_id: int, me: CurrentPageUser, db: Db, saved: int = 0) -> Response:
     patient, records = queries.access_patient(db, me.principal, patient_id)
     dictionary = load_dictionary()
+    zone = ZoneInfo(zone_of(request))
     children = {name: f for name, f in dictionary.forms.items() if f.parent}
     context = {
         "patient": patient,
@@ -359,16 +360,14 @@ def patient_page(request: Request, patient_id: int, me: CurrentPageUser, db: Db,
         },
         "units": {u.id: u for u in network_queries.visible_units(db, me.principal, Permission.READ_PATIENTS)},
         "saved": bool(saved),
-        "summary": {
-            r.id: _summary(dictionary.forms[r.form], r.values, me.language, zone_of(request)) for r in records
-        },
+        "summary": {r.id: _summary(dictionary, r, me.language, zone) for r in records},
     }
     return render(request, "registry/patient.html", context, user=me, active="registry")
 
 
-def _summary(form: Form, values: dict[str, Any], lang: str, tz: str) -> str:
-    """The first few filled-in fields of a record, for the patient page's overview."""
-    dictionary = load_dictionary()
+def _summary(dictionary: Dictionary, record: RegistryRecord, lang: str, zone: ZoneInfo) -> str:
+    """The first few filled-in core fields of a record, for the patient page's overview."""
+    form, values = dictionary.forms[record.form], record.values
     _ = i18n.gettext_for(lang)
     parts = []
     for field in form.fields:
@@ -382,7 +381,7 @@ def _summary(form: Form, values: dict[str, Any], lang: str, tz: str) -> str:
         elif field.type == "yesno":
             value = _("yes") if value else _("no")
         elif field.type == "datetime":
-            value = _as_text(field, value, ZoneInfo(tz)).replace("T", " ")
+            value = _as_text(field, value, zone).replace("T", " ")
         unit = f" {field.unit}" if field.unit else ""
         parts.append(f"{field.label(lang)}: {value}{unit}")
         if len(parts) == 4:
