@@ -168,17 +168,16 @@ def score_long(
     return Scored(result.scored, result.dropped, ignored)
 
 
-def _time_column(table: pl.DataFrame) -> pl.Expr:
-    """Times as datetimes when they read as such, else as hours (a number)."""
-    dtype = table.schema["time"]
-    if dtype.is_temporal() or dtype.is_numeric():
-        return pl.col("time")
-    parsed = table["time"].str.to_datetime(strict=False)
-    if parsed.null_count() == table["time"].null_count():
-        return pl.col("time").str.to_datetime(strict=False)
-    hours = table["time"].cast(pl.Float64, strict=False)
-    if hours.null_count() == table["time"].null_count():
-        return pl.col("time").cast(pl.Float64)
+def _time_column(table: pl.DataFrame) -> pl.Series:
+    """Times as datetimes when they read as such, else as hours (a number); each parsed once."""
+    column = table["time"]
+    if column.dtype.is_temporal() or column.dtype.is_numeric():
+        return column
+    readers = (lambda: column.str.to_datetime(strict=False), lambda: column.cast(pl.Float64, strict=False))
+    for read in readers:
+        parsed = read()
+        if parsed.null_count() == column.null_count():
+            return parsed
     raise InputFileError("time: neither date-times (2026-01-31 08:00) nor hours since admission (12.5)")
 
 
