@@ -173,11 +173,12 @@ def _time_column(table: pl.DataFrame) -> pl.Series:
     column = table["time"]
     if column.dtype.is_temporal() or column.dtype.is_numeric():
         return column
-    readers = (lambda: column.str.to_datetime(strict=False), lambda: column.cast(pl.Float64, strict=False))
-    for read in readers:
-        parsed = read()
-        if parsed.null_count() == column.null_count():
-            return parsed
+    parsed = column.str.to_datetime(strict=False)
+    if parsed.null_count() == column.null_count():
+        return parsed
+    hours = column.cast(pl.Float64, strict=False)
+    if hours.null_count() == column.null_count():
+        return hours
     raise InputFileError("time: neither date-times (2026-01-31 08:00) nor hours since admission (12.5)")
 
 
