@@ -335,6 +335,7 @@ def _carried_forward(
         pl.col("_patient").first(),
         *[pl.col(VALUE).filter(param == n).max().alias(n) for n in seen],
     )
+    del frame
     fresh = []
     for n in seen:
         at, patient = (
@@ -512,11 +513,9 @@ def _score_per_time(
     usable, bad_rows = pl.collect_all(
         [valid.filter(pl.col(PARAMETER).is_in(names)), refused_rows.select(ID, TIME, PARAMETER, VALUE)]
     )
-    lazy = (
-        _carried_forward(_in_time_order(usable), names, ages, is_datetime)
-        .lazy()
-        .with_columns([_typed(i, pl.col(i.name)) for i in inputs])
-    )
+    wide = _carried_forward(_in_time_order(usable), names, ages, is_datetime)
+    del usable  # millions of rows: free them before the points are computed
+    lazy = wide.lazy().with_columns([_typed(i, pl.col(i.name)) for i in inputs])
     if desc is not None:
         # A lookup per descriptor column is cheaper than a join on millions of rows.
         lazy = lazy.with_columns(
