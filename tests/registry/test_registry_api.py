@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -215,3 +216,25 @@ def test_a_record_cannot_be_hung_under_another_hospitals_record(world: World) ->
     assert len(runs) == 1
     at_funan = expert.post(f"{R}/records", json=body | {"org_unit_id": world.unit("funan-picu")})
     assert at_funan.status_code == 201, at_funan.text  # a ward of the same hospital is fine
+
+
+def test_an_import_cannot_hang_runs_under_another_hospitals_admission(world: World) -> None:
+    from lifenet.registry.imports import ImportRefused, do_import_file
+    from tests.registry.test_import import csv_bytes
+
+    funan = world.api_client("county_a_dm")
+    case = full_case(funan, world)
+    network_id = funan.get(f"{R}/patients/{case['patient']}").json()["network_id"]
+    run = factories.ECLS_RUN | {"run_number": "2"}
+    cells = [network_id, factories.EPISODE["admission_datetime"]]
+    cells += ["|".join(v) if isinstance(v, list) else v for v in run.values()]
+    body = csv_bytes(["network_id", "admission_datetime", *run], [cells])
+    # Even the system (no user scope at all) imports Funan's runs only at Funan.
+    with world.session() as session, pytest.raises(ImportRefused) as refused:
+        do_import_file(session, None, body, form="ecls_run", org_unit_id=world.unit("hub"))
+    issues = refused.value.report.issues
+    assert issues.select("field", "rule").rows() == [("admission_datetime", "parent")]
+    assert "at this hospital" in issues["message"][0]
+    with world.session() as session:
+        report = do_import_file(session, None, body, form="ecls_run", org_unit_id=world.unit("funan-picu"))
+    assert report.created == 1

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from lifenet.access import Permission, Principal
 from lifenet.lib.iterables import chunked
+from lifenet.network import queries as network_queries
 from lifenet.network.models import OrgUnit
 from lifenet.registry import validation_frame
 from lifenet.registry.dictionary import Form, load_dictionary
@@ -163,10 +164,17 @@ def _readable(by: Principal | None, units: Mapping[int, OrgUnit], unit_id: int) 
 class Linker:
     """Finds each row's patient and parent record, and the related values its rules read."""
 
-    def __init__(self, session: Session, by: Principal | None, form: Form, tz: str, today: dt.date) -> None:
+    def __init__(
+        self, session: Session, by: Principal | None, form: Form, unit: OrgUnit, tz: str, today: dt.date
+    ) -> None:
         self.session, self.by, self.form, self.tz, self.today = session, by, form, tz, today
         self.units = {u.id: u for u in session.scalars(select(OrgUnit))}
+        self.hospital = self._hospital_of(unit.id)
         self.issues: list[dict[str, Any]] = []
+
+    def _hospital_of(self, unit_id: int) -> int:
+        unit = self.units[unit_id]
+        return (network_queries.hospital_of(self.session, unit) or unit).id
 
     def link(
         self, network_ids: list[str | None], keys: pl.DataFrame, unique_values: list[Any] | None
@@ -243,8 +251,11 @@ class Linker:
         matched = rows.join(candidates, on=["patient_id", *key_fields], how="left", nulls_equal=False)
         matched = matched.sort("__position")
         found_ids, found_units = matched["id"].to_list(), matched["org_unit_id"].to_list()
+        # The patient form is shared by the network; another parent must be one the importer
+        # may see, at the hospital the file is imported for (as a form's save requires).
         readable = {
-            unit_id: parent_form == "patient" or _readable(self.by, self.units, unit_id)
+            unit_id: parent_form == "patient"
+            or (_readable(self.by, self.units, unit_id) and self._hospital_of(unit_id) == self.hospital)
             for unit_id in set(found_units)
             if unit_id is not None
         }
@@ -273,9 +284,8 @@ class Linker:
             message = f"{name} is needed to find the {parent_form} record."
             self.issues.append(issue_row(row, name, raw, "required", message))
             return
-        # The patient form is shared by the network; other parents must be in the importer's scope.
         described = " and ".join(f"{k} {raw_keys[k][row - 1]}" for k in key_fields) or "network id"
-        message = f"The patient has no {parent_form} record with this {described} that you may see."
+        message = f"The patient has no {parent_form} record with this {described} at this hospital that you may see."
         self.issues.append(issue_row(row, name, raw, "parent", message))
 
     def _taken(self, column: Any, owners: Collection[int]) -> set[int]:

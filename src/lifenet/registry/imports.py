@@ -522,7 +522,7 @@ def do_import_file(
     report.sha256 = hashlib.sha256(raw).hexdigest()
     try:
         plan = _prepare(
-            session, by, definition, raw, report, tz, confirmed_soft, on_progress, today, dictionary
+            session, by, definition, unit, raw, report, tz, confirmed_soft, on_progress, today, dictionary
         )
         report.patients_registered = _write(session, by, unit, definition, plan, on_progress)
         report.created = len(plan.values)
@@ -545,6 +545,7 @@ def _prepare(
     session: Session,
     by: Principal | None,
     form: Form,
+    unit: OrgUnit,
     raw: bytes,
     report: ImportReport,
     tz: str,
@@ -584,7 +585,7 @@ def _prepare(
     unique = UNIQUE_PER_PATIENT.get(form.name)
     unique_values = fields.get_column(unique).to_list() if unique in fields.columns else None
     today = today or today_in(tz)
-    links = Linker(session, by, form, tz, today).link(network_ids, keys, unique_values)
+    links = Linker(session, by, form, unit, tz, today).link(network_ids, keys, unique_values)
     if on_progress:
         on_progress("link", report.rows, report.rows)
     frame = pl.concat([fields, links.context], how="horizontal") if links.context.width else fields
