@@ -28,8 +28,10 @@ from lifenet.registry import validation_frame
 from lifenet.registry.dictionary import Form, load_dictionary
 from lifenet.registry.models import RegistryPatient, RegistryRecord
 
-# Ids per lookup (one array parameter on PostgreSQL and SQLite).
-LOOKUP_CHUNK = 50_000
+# Ids per lookup (one array parameter on PostgreSQL and SQLite). Each lookup scans the
+# form's records once, so a file's ids go in one lookup: a million ids is an 8 MB parameter,
+# more rows than the largest file accepted holds.
+LOOKUP_CHUNK = 1_000_000
 # The natural key of a record of each parent form: network_id plus these fields.
 PARENT_KEYS: dict[str, tuple[str, ...]] = {
     "patient": (),

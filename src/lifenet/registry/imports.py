@@ -306,33 +306,34 @@ def _duplicate_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 # --- writing --------------------------------------------------------------------------------
 
 
-# A member whose value is null, in Polars' compact JSON. Field names are snake case; inside a
-# string value every quote is escaped, so the pattern cannot match there.
-_NULL_MEMBER = r'"[a-z][a-z0-9_]*":null,?'
+def _member(name: str, column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """``"name":value`` as JSON text, null where the value is null (the member is left out)."""
+    if isinstance(dtype, pl.Datetime):
+        utc = column.dt.convert_time_zone("UTC")
+        whole = utc.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        micro = utc.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+        text = pl.when(utc.dt.microsecond() == 0).then(whole).otherwise(micro)
+        return pl.concat_str(pl.lit(f'"{name}":"'), text, pl.lit('"'))
+    if dtype == pl.Date:
+        return pl.concat_str(pl.lit(f'"{name}":"'), column.dt.strftime("%Y-%m-%d"), pl.lit('"'))
+    if dtype.is_numeric() or dtype == pl.Boolean:
+        return pl.concat_str(pl.lit(f'"{name}":'), column.cast(pl.String))
+    # Text and lists: Polars' encoder escapes them; '{"name":…}' less its braces is the member.
+    encoded = pl.struct(column.alias(name)).struct.json_encode()
+    return pl.when(column.is_not_null()).then(encoded.str.strip_prefix("{").str.strip_suffix("}"))
 
 
 def json_texts(form: Form, cleaned: pl.DataFrame) -> list[str]:
     """Each cleaned row as the JSON text of its stored values (``validation.to_json`` of every
-    non-empty field), built in Polars: dates and date-times as ISO text in UTC."""
-    columns = []
-    for f in form.fields:
-        if f.name not in cleaned.columns:
-            continue
-        column = pl.col(f.name)
-        dtype = cleaned.schema[f.name]
-        if isinstance(dtype, pl.Datetime):
-            utc = column.dt.convert_time_zone("UTC")
-            whole = utc.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")
-            micro = utc.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
-            column = pl.when(utc.dt.microsecond() == 0).then(whole).otherwise(micro)
-        elif dtype == pl.Date:
-            column = column.dt.strftime("%Y-%m-%d")
-        columns.append(column.alias(f.name))
-    if not columns:
+    non-empty field), built in Polars: dates and date-times as ISO text in UTC. Each member is
+    built apart and the non-null ones joined, so that empty fields cost no second pass."""
+    members = [
+        _member(f.name, pl.col(f.name), cleaned.schema[f.name]) for f in form.fields if f.name in cleaned.columns
+    ]
+    if not members:
         return ["{}"] * cleaned.height
-    encoded = (
-        pl.struct(columns).struct.json_encode().str.replace_all(_NULL_MEMBER, "").str.replace(r",\}$", "}")
-    )
+    joined = pl.concat_str(members, separator=",", ignore_nulls=True)
+    encoded = pl.concat_str(pl.lit("{"), joined, pl.lit("}"))
     return cleaned.select(encoded).to_series().to_list()
 
 
