@@ -1,5 +1,7 @@
 """Bulk import of ECLS runs: LifeNet's importer against the database's own bulk insert of the
-same rows, in the same run, on SQLite and (when reachable) PostgreSQL.
+same rows, in the same run, on SQLite and (when reachable) PostgreSQL. Each is measured three
+times, in turns (import, then the bulk insert of the rows it wrote), and the medians compared:
+a shared machine's noise moves single timings by a third.
 
 For each database: a fresh schema with the demo network (and its demo registry); N patients and their episodes
 imported first (not timed); then a CSV of N ECLS runs is timed through
@@ -23,6 +25,7 @@ import io
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -168,6 +171,15 @@ def _last_id(engine: Engine) -> int:
         return connection.execute(select(func.max(RegistryRecord.id))).scalar() or 0
 
 
+def _delete_after(engine: Engine, after: int) -> None:
+    session = make_sessionmaker(engine)()
+    try:
+        session.execute(delete(RegistryRecord).where(RegistryRecord.id > after))
+        session.commit()
+    finally:
+        session.close()
+
+
 def _written_rows(engine: Engine, after: int) -> list[tuple[Any, ...]]:
     """The runs the importer wrote (ids above ``after``), as the baseline inserts them; then
     deleted."""
@@ -176,10 +188,9 @@ def _written_rows(engine: Engine, after: int) -> list[tuple[Any, ...]]:
         rows = session.execute(
             select(*(getattr(RegistryRecord, c) for c in COLUMNS)).where(RegistryRecord.id > after)
         ).all()
-        session.execute(delete(RegistryRecord).where(RegistryRecord.id > after))
-        session.commit()
     finally:
         session.close()
+    _delete_after(engine, after)
     return [(*r[:5], json.dumps(r[5], ensure_ascii=False), *r[6:]) for r in rows]
 
 
@@ -211,7 +222,7 @@ def _baseline_postgresql(engine: Engine, rows: list[tuple[Any, ...]]) -> float:
         connection.close()
 
 
-def run(url: str, files: dict[str, bytes], backend: str) -> dict[str, float]:
+def run(url: str, files: dict[str, bytes], backend: str, repeats: int) -> dict[str, Any]:
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -222,15 +233,22 @@ def run(url: str, files: dict[str, bytes], backend: str) -> dict[str, float]:
             engine, unit, "episode", files["episode"]
         )
         last = _last_id(engine)
-        imported = _import(engine, unit, "ecls_run", files["ecls_run"])
-        rows = _written_rows(engine, last)
-        baseline = (_baseline_sqlite if backend == "sqlite" else _baseline_postgresql)(engine, rows)
+        imports, baselines = [], []
+        bulk = _baseline_sqlite if backend == "sqlite" else _baseline_postgresql
+        for _ in range(repeats):  # import, then the same rows by the bulk path, in turns
+            imports.append(_import(engine, unit, "ecls_run", files["ecls_run"]))
+            rows = _written_rows(engine, last)  # and deleted
+            baselines.append(bulk(engine, rows))
+            _delete_after(engine, last)
     finally:
         engine.dispose()
+    imported, baseline = statistics.median(imports), statistics.median(baselines)
     return {
         "import_s": round(imported, 3),
         "baseline_s": round(baseline, 3),
         "ratio": round(imported / baseline, 2),
+        "import_runs_s": [round(t, 3) for t in imports],
+        "baseline_runs_s": [round(t, 3) for t in baselines],
         "setup_s": round(setup, 1),
     }
 
@@ -259,12 +277,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10,000 runs instead of 100,000")
     parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="times each is measured; the medians are compared"
+    )
     args = parser.parse_args()
     n = args.rows or (10_000 if args.quick else 100_000)
     files = make_files(n)
     figures: dict[str, Any] = {"runs": n}
     with tempfile.TemporaryDirectory() as folder:
-        figures["sqlite"] = run(f"sqlite:///{Path(folder) / 'bench.db'}", files, "sqlite")
+        figures["sqlite"] = run(f"sqlite:///{Path(folder) / 'bench.db'}", files, "sqlite", args.repeats)
     print(
         f"sqlite: import {figures['sqlite']['import_s']} s, executemany {figures['sqlite']['baseline_s']} s, ratio {figures['sqlite']['ratio']}"
     )
@@ -274,7 +295,7 @@ def main() -> None:
         _admin(pg, f'CREATE DATABASE "{name}"')
         try:
             target = make_url(pg).set(database=name).render_as_string(hide_password=False)
-            figures["postgresql"] = run(target, files, "postgresql")
+            figures["postgresql"] = run(target, files, "postgresql", args.repeats)
         finally:
             _admin(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         print(

@@ -108,6 +108,37 @@ def test_a_file_of_strings_agrees_with_its_records(form_name: str) -> None:
     assert_agree(form_name, frame, "Asia/Shanghai")
 
 
+PLAIN = {
+    "date": ["2025-05-01", "2025-02-30", "2030-01-01", "2024-02-29", "2023-02-29", "", "2025-00-10"],
+    "datetime": [
+        "2025-05-01 10:00",
+        "2025-05-01T23:59",
+        "2025-02-30 08:00",
+        "2030-01-01 00:00",
+        "",
+        " 2025-05-02 00:00 ",
+    ],
+}
+
+
+@pytest.mark.parametrize("form_name", ["ecls_run", "patient", "complication"])
+def test_columns_all_in_the_plain_date_shape_agree(form_name: str) -> None:
+    """Columns whose every date or date-time is plain ISO (read by one fixed format) agree too,
+    impossible days included."""
+    rng = random.Random(11)
+    frame = pl.DataFrame(random_rows(form_name, 200, seed=5))
+    form = load_dictionary().form(form_name)
+    plain = {
+        f.name: [rng.choice(PLAIN[f.type]) for _ in range(frame.height)]
+        for f in form.fields
+        if f.type in PLAIN
+    }
+    plain["patient.birth_date"] = [rng.choice(PLAIN["date"]) for _ in range(frame.height)]
+    plain["ecls_run.ecls_start"] = [rng.choice(PLAIN["datetime"]) for _ in range(frame.height)]
+    frame = frame.with_columns(pl.Series(name, values, pl.String) for name, values in plain.items())
+    assert_agree(form_name, frame, "Asia/Shanghai")
+
+
 @pytest.mark.parametrize("form_name", ["ecls_run", "patient", "complication"])
 def test_without_a_time_zone_too(form_name: str) -> None:
     frame = pl.DataFrame(random_rows(form_name, 150, seed=7))

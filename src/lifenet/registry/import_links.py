@@ -72,21 +72,15 @@ def patients_by_network_id(session: Session, network_ids: Sequence[str]) -> dict
     return found
 
 
-def _records(session: Session, fields: Sequence[str], *conditions: Any) -> pl.DataFrame:
-    """Records as a frame: ``BASE`` columns and the ``fields`` asked for, as text. Only these
-    values are read, extracted from the JSON by the database: decoding every record's JSON in
-    Python would cost more than the rest of the import."""
+def _records(
+    session: Session, fields: Sequence[str], *conditions: Any, base: Sequence[str] = BASE
+) -> pl.DataFrame:
+    """Records as a frame: the ``base`` columns (of ``BASE``) and the ``fields`` asked for, as
+    text. Only these values are read, extracted from the JSON by the database: decoding every
+    record's JSON in Python would cost more than the rest of the import."""
     extracted = [RegistryRecord.values[name].as_string() for name in fields]
-    query = select(
-        RegistryRecord.id,
-        RegistryRecord.patient_id,
-        RegistryRecord.form,
-        RegistryRecord.parent_id,
-        RegistryRecord.org_unit_id,
-        *extracted,
-    ).where(*conditions)
-    schema = {"id": pl.Int64, "patient_id": pl.Int64, "form": pl.String, "parent_id": pl.Int64}
-    schema |= {"org_unit_id": pl.Int64} | dict.fromkeys(fields, pl.String)
+    query = select(*(getattr(RegistryRecord, c) for c in base), *extracted).where(*conditions)
+    schema = {c: pl.String if c == "form" else pl.Int64 for c in base} | dict.fromkeys(fields, pl.String)
     result = session.connection().execute(query)
     # The DB-API rows as they come (ints and text need no conversion): building SQLAlchemy
     # Row objects for a hundred thousand records costs more than the query.
@@ -96,19 +90,20 @@ def _records(session: Session, fields: Sequence[str], *conditions: Any) -> pl.Da
 
 
 def _records_of(
-    session: Session, forms: Collection[str], patient_ids: Collection[int], fields: Sequence[str] = ()
+    session: Session, form: str, patient_ids: Collection[int], fields: Sequence[str], base: Sequence[str]
 ) -> pl.DataFrame:
-    """The patients' records of these forms, in one query (per 50,000 patients)."""
+    """The patients' records of a form, in one query (per ``LOOKUP_CHUNK`` patients)."""
     parts = [
         _records(
             session,
             fields,
-            RegistryRecord.form.in_(sorted(forms)),
+            RegistryRecord.form == form,
             _among(session, RegistryRecord.patient_id, chunk),
+            base=base,
         )
         for chunk in chunked(sorted(patient_ids), LOOKUP_CHUNK)
     ]
-    return pl.concat(parts) if parts else _records(session, fields, RegistryRecord.id.is_(None))
+    return pl.concat(parts) if parts else _records(session, fields, RegistryRecord.id.is_(None), base=base)
 
 
 def _records_by_id(session: Session, ids: Collection[int], fields: Sequence[str] = ()) -> pl.DataFrame:
@@ -198,20 +193,29 @@ class Linker:
 
     def _prefetch(self, patient_ids: list[int | None]) -> None:
         """The patients' stored records every later step reads (parents, run numbers, patient
-        forms), with the fields each needs, in one query."""
-        needs: dict[str, set[str]] = {}
+        forms), with the columns and fields each needs."""
+        columns: dict[str, set[str]] = {}
+        fields: dict[str, set[str]] = {}
+
+        def need(form: str, base: Collection[str], names: Collection[str]) -> None:
+            columns.setdefault(form, {"patient_id"}).update(base)
+            fields.setdefault(form, set()).update(names)
+
         if self.form.parent is not None:
-            needs[self.form.parent] = set(PARENT_KEYS.get(self.form.parent, ()))
+            need(self.form.parent, ("id", "org_unit_id"), PARENT_KEYS.get(self.form.parent, ()))
         if self.form.name in UNIQUE_PER_PATIENT:
-            needs.setdefault(self.form.name, set()).add(UNIQUE_PER_PATIENT[self.form.name])
+            need(self.form.name, (), (UNIQUE_PER_PATIENT[self.form.name],))
         patient_fields = {n.partition(".")[2] for n in self.form.related_names() if n.startswith("patient.")}
         if patient_fields:
-            needs.setdefault("patient", set()).update(patient_fields)
+            need("patient", (), patient_fields)
         owners = {p for p in patient_ids if p is not None}
-        # One query per form, extracting only that form's fields: the database parses a
-        # record's JSON once per field it extracts.
+        # One query per form, reading only what is used: the database parses a record's JSON
+        # once per field it extracts.
         self.related = {
-            form: _records_of(self.session, (form,), owners, sorted(names)) for form, names in needs.items()
+            form: _records_of(
+                self.session, form, owners, sorted(fields[form]), [c for c in BASE if c in base]
+            )
+            for form, base in columns.items()
         }
 
     def _new_patients(self, network_ids: list[str | None], known: Mapping[str, int]) -> dict[str, int]:

@@ -328,7 +328,9 @@ def json_texts(form: Form, cleaned: pl.DataFrame) -> list[str]:
     non-empty field), built in Polars: dates and date-times as ISO text in UTC. Each member is
     built apart and the non-null ones joined, so that empty fields cost no second pass."""
     members = [
-        _member(f.name, pl.col(f.name), cleaned.schema[f.name]) for f in form.fields if f.name in cleaned.columns
+        _member(f.name, pl.col(f.name), cleaned.schema[f.name])
+        for f in form.fields
+        if f.name in cleaned.columns
     ]
     if not members:
         return ["{}"] * cleaned.height

@@ -75,13 +75,15 @@ def _pl_number(column: str, dtype: pl.DataType, integer: bool) -> pl.Expr:
     return pl.when(value.is_finite()).then(value)
 
 
-def _pl_date(column: str, dtype: pl.DataType) -> pl.Expr:
+def _pl_date(column: str, dtype: pl.DataType, plain: bool = False) -> pl.Expr:
     if dtype == pl.Date:
         return pl.col(column)
     if isinstance(dtype, pl.Datetime):
         value = pl.col(column)
         ok = value.dt.time() == dt.time() if dtype.time_zone is None else pl.lit(False)
         return pl.when(ok).then(value.dt.date())
+    if plain:
+        return _stripped(column).str.to_date("%Y-%m-%d", strict=False)
     parts = pl.col(_parts_col(column))
     iso = pl.concat_str(
         [parts.struct[0], parts.struct[1].str.zfill(2), parts.struct[2].str.zfill(2)], separator="-"
@@ -107,25 +109,41 @@ def _parts_col(column: str) -> str:
     return f"__parts__{column}"
 
 
-def _with_parts(form: Form, dictionary: Dictionary, frame: pl.DataFrame) -> pl.DataFrame:
+# The shapes nearly every file uses (ISO dates, and date-times to the minute without an
+# offset): a column whose every value has one is read by one fixed format, not in pieces.
+PLAIN_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+PLAIN_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ](?:[01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _with_parts(form: Form, dictionary: Dictionary, frame: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
     """The pieces of every date and date-time string, matched once (an expression that uses
-    them seven times would otherwise match seven times)."""
-    parts = []
+    them seven times would otherwise match seven times), and the columns in the plain shape,
+    which need no pieces."""
+    parts, plain = [], set()
     for column, dtype in frame.schema.items():
         field = dictionary.resolve(column) if "." in column else form.get(column)
         if field is None or field.type not in ("date", "datetime") or dtype != pl.String:
             continue
+        text = _stripped(column)
+        shape = PLAIN_DATE if field.type == "date" else PLAIN_DATETIME
+        if frame.select((text.is_null() | text.str.contains(shape)).all()).item():
+            plain.add(column)
+            continue
         pattern = DATE_PATTERN if field.type == "date" else DATETIME_PATTERN
-        parts.append(_stripped(column).str.extract_groups(f"^{pattern}$").alias(_parts_col(column)))
-    return frame.with_columns(parts)
+        parts.append(text.str.extract_groups(f"^{pattern}$").alias(_parts_col(column)))
+    return frame.with_columns(parts), plain
 
 
-def _pl_datetime(column: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+def _pl_datetime(column: str, dtype: pl.DataType, plain: bool = False) -> tuple[pl.Expr, pl.Expr]:
     """(wall-clock time given without offset, UTC time of one given with an offset)."""
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is not None:
             return pl.lit(None, pl.Datetime("us")), pl.col(column).dt.convert_time_zone("UTC")
         return pl.col(column).cast(pl.Datetime("us")), pl.lit(None, pl.Datetime("us", "UTC"))
+    if plain:
+        text = _stripped(column).str.replace("T", " ", literal=True)
+        naive = text.str.to_datetime("%Y-%m-%d %H:%M", time_unit="us", strict=False)
+        return naive, pl.lit(None, pl.Datetime("us", "UTC"))
     parts = pl.col(_parts_col(column))
     naive = pl.concat_str(
         [
@@ -186,15 +204,13 @@ def _pl_codes(column: str, dtype: pl.DataType, upper: bool) -> pl.Expr:
         parts = pl.col(column).cast(pl.List(pl.String))
     else:
         parts = _stripped(column).str.replace_all(SPLIT_PATTERN, "|").str.split("|")
-    cleaned = parts.list.eval(pl.element().str.strip_chars()).list.eval(
-        pl.element().filter(pl.element() != "")
-    )
-    cased = cleaned.list.eval(pl.element().str.to_uppercase() if upper else pl.element().str.to_lowercase())
-    unique = cased.list.unique(maintain_order=True)
+    part = pl.element().str.strip_chars()
+    cased = part.str.to_uppercase() if upper else part.str.to_lowercase()
+    unique = parts.list.eval(cased.filter(part != "")).list.unique(maintain_order=True)
     return pl.when(unique.list.len() > 0).then(unique)
 
 
-def _pl_coerce(field: Field, dtype: pl.DataType, tz: str | None) -> pl.Expr:
+def _pl_coerce(field: Field, dtype: pl.DataType, tz: str | None, plain: bool = False) -> pl.Expr:
     """The typed value of a raw column (date-times: see ``_pl_datetime``)."""
     name, kind = field.name, field.type
     if dtype == pl.Null:
@@ -202,7 +218,7 @@ def _pl_coerce(field: Field, dtype: pl.DataType, tz: str | None) -> pl.Expr:
     if kind in ("integer", "decimal"):
         return _pl_number(name, dtype, kind == "integer")
     if kind == "date":
-        return _pl_date(name, dtype)
+        return _pl_date(name, dtype, plain)
     if kind == "yesno":
         return _pl_yesno(name, dtype)
     if field.is_list:
@@ -213,13 +229,15 @@ def _pl_coerce(field: Field, dtype: pl.DataType, tz: str | None) -> pl.Expr:
     return text.str.to_uppercase() if kind == "code" else text
 
 
-def _pl_read(field: Field, column: str, dtype: pl.DataType, tz: str | None) -> tuple[list[pl.Expr], bool]:
-    """Expressions reading a column as the field's type; True when it is a date-time read in
-    two steps (``_read_datetimes``)."""
+def _pl_read(
+    field: Field, column: str, dtype: pl.DataType, tz: str | None, plain: bool
+) -> tuple[list[pl.Expr], bool]:
+    """Expressions reading a column as the field's type (``plain``: a date or date-time column
+    in the plain shape); True when it is a date-time read in two steps (``_read_datetimes``)."""
     if field.type == "datetime" and dtype != pl.Null:
-        naive, utc = _pl_datetime(column, dtype)
+        naive, utc = _pl_datetime(column, dtype, plain)
         return [naive.alias(f"__naive__{column}"), utc.alias(f"__utc__{column}")], True
-    typed = _pl_coerce(field.model_copy(update={"name": column}), dtype, tz)
+    typed = _pl_coerce(field.model_copy(update={"name": column}), dtype, tz, plain)
     return [typed.alias(column), pl.lit(False).alias(f"__zone__{column}")], False
 
 
@@ -281,6 +299,8 @@ def _read_frame(
     form: Form, dictionary: Dictionary, frame: pl.DataFrame, tz: str | None, today: dt.date
 ) -> pl.DataFrame:
     """Typed columns, the first broken rule of each field and the raw text, for every field."""
+    # Each parse is a column of its own, read once, before the rules look at it.
+    frame, plain = _with_parts(form, dictionary, frame)
     reads: list[pl.Expr] = [pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW)]
     rules: list[pl.Expr] = []
     datetimes: list[str] = []
@@ -290,7 +310,7 @@ def _read_frame(
         name = field.name
         if name in frame.columns:
             dtype = frame.schema[name]
-            exprs, two_steps = _pl_read(field, name, dtype, tz)
+            exprs, two_steps = _pl_read(field, name, dtype, tz, name in plain)
             datetimes += [name] if two_steps else []
             raw = (
                 pl.col(name).cast(pl.List(pl.String)).list.join("|")
@@ -312,9 +332,7 @@ def _read_frame(
             ]
             broken = pl.lit(None, pl.String)
         rules.append(pl.coalesce(broken, _pl_value_rule(field, dictionary, today)).alias(_rule_col(name)))
-    context, context_datetimes = _pl_context(form, dictionary, frame, tz)
-    # Each parse is a column of its own, read once, before the rules look at it.
-    frame = _with_parts(form, dictionary, frame)
+    context, context_datetimes = _pl_context(form, dictionary, frame, tz, plain)
     typed = _read_datetimes(frame.select(reads + context), datetimes + context_datetimes, tz)
     typed = typed.with_columns(rules)
     helpers = [c for c in typed.columns if c.startswith(("__zone__", "__present__"))]
@@ -327,7 +345,7 @@ def _read_frame(
 
 
 def _pl_context(
-    form: Form, dictionary: Dictionary, frame: pl.DataFrame, tz: str | None
+    form: Form, dictionary: Dictionary, frame: pl.DataFrame, tz: str | None, plain: set[str]
 ) -> tuple[list[pl.Expr], list[str]]:
     """Related records' fields given as ``form.field`` columns (the patient's birth date);
     null columns for those the form reads but the file does not give."""
@@ -338,7 +356,7 @@ def _pl_context(
         if field is None:
             continue
         if column in frame.columns:
-            found, two_steps = _pl_read(field, column, frame.schema[column], tz)
+            found, two_steps = _pl_read(field, column, frame.schema[column], tz, column in plain)
             exprs += found
             datetimes += [column] if two_steps else []
         else:
@@ -351,11 +369,15 @@ def _walk_frame(
 ) -> tuple[pl.DataFrame, list[tuple[str, str, str]]]:
     """The ordered pass on columns; returns the frame and (field, rule-column, severity) issues."""
     issues: list[tuple[str, str, str]] = []
+    # One lazy plan, collected once; the column types are known as it grows.
+    dtypes = dict(frame.schema)
+    lazy = frame.lazy()
     for field in form.fields:
         name = field.name
-        dtypes = dict(frame.schema)
         if field.calc is not None:
-            frame = frame.with_columns(ex.calculate_polars(ex.parse_call(field.calc), dtypes).alias(name))
+            call = ex.parse_call(field.calc)
+            lazy = lazy.with_columns(ex.calculate_polars(call, dtypes).alias(name))
+            dtypes[name] = ex.CALCULATIONS[call.function].dtype
             continue
         shown = ex.to_polars(ex.parse(field.show_if), dtypes) if field.show_if else pl.lit(True)
         value = pl.col(name)
@@ -373,13 +395,14 @@ def _walk_frame(
             .then(pl.lit("required"))
         )
         soft = shown & _pl_outside_soft(field) & pl.lit(name not in confirmed_soft)
-        frame = frame.with_columns(
+        lazy = lazy.with_columns(
             outcome.alias(_rule_col(name)),
             pl.when(soft & outcome.is_null()).then(pl.lit("soft_range")).alias(f"__soft__{name}"),
             pl.when(shown & ~group).then(value).alias(name),
         )
+        dtypes[_rule_col(name)] = dtypes[f"__soft__{name}"] = pl.String()
         issues += [(name, _rule_col(name), "error"), (name, f"__soft__{name}", "warning")]
-    return frame, issues
+    return lazy.collect(), issues
 
 
 def _pl_group_broken(field: Field, dictionary: Dictionary) -> pl.Expr:
@@ -429,10 +452,14 @@ def _issue_frames(
     form: Form, frame: pl.DataFrame, issues: list[tuple[str, str, str]], dictionary: Dictionary
 ) -> pl.DataFrame:
     parts = []
+    columns = [c for _, c, _ in issues] + [f"__check__{i}" for i in range(len(form.checks))]
+    # Most rule columns are empty: one pass counts them, and only those with hits are filtered.
+    counts = frame.select(pl.col(c).is_not_null().sum() for c in columns).row(0) if columns else ()
+    hit = {c for c, n in zip(columns, counts, strict=True) if n}
     for name, column, severity in issues:
-        hits = frame.filter(pl.col(column).is_not_null())
-        if hits.height == 0:
+        if column not in hit:
             continue
+        hits = frame.filter(pl.col(column).is_not_null())
         field = form.field(name)
         rows = hits.select(ROW, pl.col(_raw_col(name)).alias("value"), pl.col(column).alias("rule"))
         messages = _messages(field, rows)
@@ -445,8 +472,8 @@ def _issue_frames(
         )
     for index, check in enumerate(form.checks):
         column = f"__check__{index}"
-        hits = frame.filter(pl.col(column).is_not_null())
-        if hits.height:
+        if column in hit:
+            hits = frame.filter(pl.col(column).is_not_null())
             parts.append(
                 hits.select(
                     ROW,
