@@ -306,13 +306,15 @@ def _duplicate_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _member(name: str, column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def _member(name: str, values: pl.Series) -> pl.Expr:
     """``"name":value`` as JSON text, null where the value is null (the member is left out)."""
+    column, dtype = pl.col(name), values.dtype
     if isinstance(dtype, pl.Datetime):
         utc = column.dt.convert_time_zone("UTC")
-        whole = utc.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")
-        micro = utc.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
-        text = pl.when(utc.dt.microsecond() == 0).then(whole).otherwise(micro)
+        text = utc.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        if (values.dt.microsecond() != 0).any():  # isoformat: microseconds when not 0
+            micro = utc.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+            text = pl.when(utc.dt.microsecond() == 0).then(text).otherwise(micro)
         return pl.concat_str(pl.lit(f'"{name}":"'), text, pl.lit('"'))
     if dtype == pl.Date:
         return pl.concat_str(pl.lit(f'"{name}":"'), column.dt.strftime("%Y-%m-%d"), pl.lit('"'))
@@ -327,10 +329,10 @@ def json_texts(form: Form, cleaned: pl.DataFrame) -> list[str]:
     """Each cleaned row as the JSON text of its stored values (``validation.to_json`` of every
     non-empty field), built in Polars: dates and date-times as ISO text in UTC. Each member is
     built apart and the non-null ones joined, so that empty fields cost no second pass."""
-    members = [
-        _member(f.name, pl.col(f.name), cleaned.schema[f.name])
+    members = [  # a column without any value adds no member to any row
+        _member(f.name, cleaned.get_column(f.name))
         for f in form.fields
-        if f.name in cleaned.columns
+        if f.name in cleaned.columns and cleaned.get_column(f.name).null_count() < cleaned.height
     ]
     if not members:
         return ["{}"] * cleaned.height
