@@ -109,10 +109,21 @@ class Conventions:
     scores 0, the published missing rule; ``cohort_median`` gives the median respiration
     points of the set's non-ventilated stays whose rate was charted — computed from the data
     in hand, not fitted to the organizers' scores."""
+    pressure_below_diastolic: Literal["artifact", "keep"] = "artifact"
+    """A systolic pressure charted *below* the diastolic pressure that the same device charted
+    at the same time (``SysABP`` < ``DiasABP``, ``NISysABP`` < ``NIDiasABP``) is not a blood
+    pressure but a zeroed or flushed transducer. ``artifact`` leaves it out (listed in
+    ``dropped`` with that reason); ``keep`` scores it like any reading. (Mean pressures are
+    kept: MAP below the diastolic is charted 400 times a set, and leaving those out agrees
+    worse with the organizers' SOFA on both sets.)"""
     support_from_fio2: bool = True
     """SOFA only: a charted FiO2 also counts as respiratory support (FiO2 is charted from
     the ventilator or non-invasive device; MechVent alone misses many supported patients)."""
 
+
+# Each systolic pressure, and the diastolic pressure of the same device.
+DIASTOLIC_OF = {"SysABP": "DiasABP", "NISysABP": "NIDiasABP"}
+BELOW_DIASTOLIC = "below the diastolic pressure charted at the same time by the same device (an artifact)"
 
 SAPS1_MAP = (
     ParameterMap("HR", "heart_rate"),
@@ -236,12 +247,54 @@ def read_set(
     return PhysioNetSet(name, observations, descriptors, outcomes)
 
 
-# ----- mapping to score inputs ------------------------------------------------------------
-def _cleaned(observations: pl.DataFrame, conventions: Conventions) -> pl.LazyFrame:
+# ----- cleaning and mapping to score inputs -----------------------------------------------
+def pressure_artifacts(observations: pl.DataFrame) -> pl.DataFrame:
+    """Systolic pressures charted below the diastolic pressure of the same device at the same
+    time (``patient_id, time, parameter, value, reason``); see
+    ``Conventions.pressure_below_diastolic``."""
+    pairs = pl.LazyFrame({"parameter": list(DIASTOLIC_OF), "_diastolic": list(DIASTOLIC_OF.values())})
+    diastolic = (
+        observations.lazy()
+        .filter(pl.col("parameter").is_in(sorted(set(DIASTOLIC_OF.values()))))
+        .group_by("patient_id", "time", "parameter")
+        .agg(pl.col("value").max().alias("_diastolic_value"))
+        .rename({"parameter": "_diastolic"})
+    )
+    return (
+        observations.lazy()
+        .join(pairs, on="parameter")
+        .join(diastolic, on=["patient_id", "time", "_diastolic"])
+        .filter(pl.col("value") < pl.col("_diastolic_value"))
+        .select(
+            "patient_id",
+            "time",
+            "parameter",
+            "value",
+            pl.format("{} {} " + BELOW_DIASTOLIC + ": {}", "parameter", "value", "_diastolic_value").alias(
+                "reason"
+            ),
+        )
+        .unique(maintain_order=True)
+        .collect()
+    )
+
+
+def _cleaned(
+    observations: pl.DataFrame, conventions: Conventions, artifacts: pl.DataFrame | None = None
+) -> pl.LazyFrame:
     fio2_percent = (pl.col("parameter") == "FiO2") & (pl.col("value") > conventions.fio2_percent_above)
-    return observations.lazy().with_columns(
+    lazy = observations.lazy()
+    if artifacts is not None and artifacts.height:
+        lazy = lazy.join(artifacts.lazy(), on=["patient_id", "time", "parameter", "value"], how="anti")
+    return lazy.with_columns(
         pl.when(fio2_percent).then(pl.col("value") / 100.0).otherwise(pl.col("value")).alias("value")
     )
+
+
+def _artifacts(data: PhysioNetSet, conventions: Conventions) -> pl.DataFrame:
+    if conventions.pressure_below_diastolic == "keep":
+        return pl.DataFrame(schema={**data.observations.schema, "reason": pl.String})
+    return pressure_artifacts(data.observations)
 
 
 def _mapped(lazy: pl.LazyFrame, table: tuple[ParameterMap, ...], decimals: int = 2) -> pl.LazyFrame:
@@ -264,8 +317,11 @@ def _mapped(lazy: pl.LazyFrame, table: tuple[ParameterMap, ...], decimals: int =
     )
 
 
-def saps1_inputs(data: PhysioNetSet, conventions: Conventions) -> tuple[pl.LazyFrame, pl.DataFrame]:
-    """SAPS-I observations (score input names, SI units) and descriptors (age)."""
+def saps1_inputs(
+    data: PhysioNetSet, conventions: Conventions, artifacts: pl.DataFrame | None = None
+) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """SAPS-I observations (score input names, SI units) and descriptors (age); ``artifacts``
+    (``pressure_artifacts``) are left out."""
     table = (
         *SAPS1_MAP,
         *(ParameterMap(p, "systolic_bp") for p in conventions.systolic_sources),
@@ -274,7 +330,9 @@ def saps1_inputs(data: PhysioNetSet, conventions: Conventions) -> tuple[pl.LazyF
     )
     if not conventions.ventilation_from_mechvent:
         table = tuple(m for m in table if m.parameter != "MechVent")
-    observations = _mapped(_cleaned(data.observations, conventions), table, conventions.converted_decimals)
+    artifacts = _artifacts(data, conventions) if artifacts is None else artifacts
+    cleaned = _cleaned(data.observations, conventions, artifacts)
+    observations = _mapped(cleaned, table, conventions.converted_decimals)
     descriptors = data.descriptors.select(
         "patient_id", (pl.col("Age") + conventions.age_offset_years).alias("age_years")
     )
@@ -332,11 +390,15 @@ def _score(
 
 def score_saps1(data: PhysioNetSet, conventions: Conventions | None = None) -> BatchResult:
     conventions = conventions or Conventions()
-    observations, descriptors = saps1_inputs(data, conventions)
+    artifacts = _artifacts(data, conventions)
+    observations, descriptors = saps1_inputs(data, conventions, artifacts)
     result = _score(SAPS1, observations, descriptors, conventions)
-    if conventions.missing_respiratory_rate == "normal":
-        return result
-    return BatchResult(_respiration_from_cohort(result.scored), result.dropped)
+    scored = result.scored
+    if conventions.missing_respiratory_rate == "cohort_median":
+        scored = _respiration_from_cohort(scored)
+    # The artifacts are listed with the score's refusals (as those, from the whole record).
+    dropped = pl.concat([result.dropped, artifacts], how="diagonal_relaxed").select(result.dropped.columns)
+    return BatchResult(scored, dropped)
 
 
 def _respiration_from_cohort(scored: pl.DataFrame) -> pl.DataFrame:
