@@ -16,7 +16,9 @@ observation time) it times:
   sample of rows and is scaled linearly to the full size (``apply`` is linear in rows; running
   it on 10 million rows would take most of an hour).
 
-Each method runs in its own process so its peak memory (max RSS) is its own.
+Each method runs in its own process so its peak memory (max RSS) is its own; the three run in
+turns three times (``--repeats``) and the median times are compared, because a shared machine's
+noise moves single timings by a third.
 Targets (issue 4): lifenet within 3x of polars-scan, and at least 50x faster than pandas-apply.
 
     python benchmarks/early_warning_batch.py [--quick] [--rows N]
@@ -29,6 +31,7 @@ import datetime as dt
 import importlib
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -227,10 +230,31 @@ def run(method: str, path: Path, score: str, sample: int) -> dict[str, float]:
     return result
 
 
+def measured(path: Path, score: str, sample: int, repeats: int) -> list[dict[str, Any]]:
+    """Each method ``repeats`` times, in turns: the median time and the highest peak memory."""
+    methods = ("polars-scan", "lifenet", "pandas-apply")
+    runs: dict[str, list[dict[str, float]]] = {m: [] for m in methods}
+    for _ in range(repeats):
+        for method in methods:
+            runs[method].append(run(method, path, score, sample))
+    return [
+        runs[m][0]
+        | {
+            "seconds": statistics.median(r["seconds"] for r in runs[m]),
+            "peak_mib": max(r["peak_mib"] for r in runs[m]),
+            "runs_s": [round(r["seconds"], 3) for r in runs[m]],
+        }
+        for m in methods
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1 million rows instead of 10 million")
     parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="times each method runs, in turns; medians are compared"
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--score", default="psofa", help=argparse.SUPPRESS)
@@ -246,9 +270,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for score, parameters in (("psofa", PSOFA), ("pews_bedside", PEWS)):
             path = make_data(rows, Path(tmp) / f"{score}.parquet", parameters)
-            scan = run("polars-scan", path, score, sample)
-            ours = run("lifenet", path, score, sample)
-            slow = run("pandas-apply", path, score, sample)
+            scan, ours, slow = measured(path, score, sample, args.repeats)
             pandas_full = slow["seconds"] * rows / sample
             vs_scan = ours["seconds"] / scan["seconds"]
             vs_pandas = pandas_full / ours["seconds"]
@@ -268,6 +290,11 @@ def main() -> None:
                 "pandas_apply_s_scaled": round(pandas_full, 1),
                 "lifenet_vs_scan": round(vs_scan, 2),
                 "pandas_vs_lifenet": round(vs_pandas, 1),
+                "runs_s": {
+                    "polars_scan": scan["runs_s"],
+                    "lifenet": ours["runs_s"],
+                    "pandas_apply_sample": slow["runs_s"],
+                },
                 "peak_mib": {
                     "polars_scan": round(scan["peak_mib"]),
                     "lifenet": round(ours["peak_mib"]),
