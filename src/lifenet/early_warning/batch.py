@@ -432,18 +432,24 @@ def _window_sides(
     if refused_groups.height:
         # A second pass only when some observation was refused, to list each one.
         refused = checked.filter(~pl.col(OK)).select(ID, TIME, PARAMETER, VALUE).collect()
-    by_parameter = stats.partition_by(PARAMETER, as_dict=True, include_key=False)
-    low = high = stats.select(pl.col(ID).unique(maintain_order=True))
-    for item in inputs:
-        lo_stat, hi_stat = _SIDES[kinds[item.name]]
-        rows = by_parameter.get((item.name,))
-        if rows is None:
-            low = low.with_columns(_typed(item, pl.lit(None, dtype=pl.Float64)))
-            high = high.with_columns(_typed(item, pl.lit(None, dtype=pl.Float64)))
-            continue
-        low = low.join(rows.select(ID, _typed(item, pl.col(lo_stat))), on=ID, how="left")
-        high = high.join(rows.select(ID, _typed(item, pl.col(hi_stat))), on=ID, how="left")
-    return low, high, refused
+    # One column per statistic and input (a pivot per statistic), then each side picks its own.
+    wide = stats.select(pl.col(ID).unique(maintain_order=True))
+    for stat in needed if stats.height else ():
+        pivot = stats.pivot(on=PARAMETER, index=ID, values=stat)
+        wide = wide.join(
+            pivot.rename({c: f"{stat}:{c}" for c in pivot.columns if c != ID}), on=ID, how="left"
+        )
+
+    def side(which: int) -> pl.DataFrame:
+        columns = []
+        for item in inputs:
+            name = f"{_SIDES[kinds[item.name]][which]}:{item.name}"
+            columns.append(
+                _typed(item, pl.col(name) if name in wide.columns else pl.lit(None, dtype=pl.Float64))
+            )
+        return wide.select(ID, *columns)
+
+    return side(0), side(1), refused
 
 
 def _with_descriptors(frame: pl.DataFrame, desc: pl.DataFrame | None) -> pl.DataFrame:
