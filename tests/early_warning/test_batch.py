@@ -164,6 +164,30 @@ def test_per_time_mode_carries_values_forward_for_at_most_the_max_age() -> None:
     assert rows == [(0.0, 160.0, 2.0, 2.0), (2.0, 160.0, 2.0, 4.0), (5.0, None, 0.0, 2.0)]
 
 
+def test_per_time_mode_gives_one_row_per_time_and_the_highest_of_values_charted_together() -> None:
+    obs = observations(
+        [
+            ("a", 0, "hr", 90),
+            ("a", 1, "hr", 120),  # two heart rates at 1 h: the higher counts
+            ("a", 1, "urine", 300),
+            ("a", 1, "hr", 160),
+            ("a", 2, "urine", 600),  # alone at its time
+            ("b", 2, "hr", 30),  # another patient at the same time: its own row
+            ("b", 2, "hr", 20),
+            ("b", 3, "urine", 100),  # a's heart rate is not carried into b
+        ]
+    )
+    result = score_observations(TOY, obs, per_time=True)
+    rows = result.scored.sort("patient_id", "time").select("patient_id", "time", "hr", "urine").rows()
+    assert rows == [
+        ("a", 0.0, 90.0, None),
+        ("a", 1.0, 160.0, 300.0),
+        ("a", 2.0, 160.0, 600.0),
+        ("b", 2.0, 30.0, None),
+        ("b", 3.0, 30.0, 100.0),
+    ]
+
+
 def test_rows_out_of_time_order_are_scored_as_if_sorted() -> None:
     rows = [("b", 3, "hr", 30), ("a", 2, "urine", 100), ("a", 0, "hr", 160), ("b", 1, "hr", 120)]
     shuffled = score_observations(TOY, observations(rows), per_time=True)
