@@ -14,7 +14,7 @@ import pytest
 from lifenet.registry.dictionary import FORM_FILES, Field, load_dictionary
 from lifenet.registry.imports import json_texts
 from lifenet.registry.validation import validate_record
-from lifenet.registry.validation_frame import validate_frame
+from lifenet.registry.validation_frame import _with_parts, validate_frame
 
 TODAY = dt.date(2025, 6, 1)
 CONTEXT = {"patient.birth_date": ["2025-04-20", "2010-02-28", "2030-01-01", "", "2025-05-01"]}
@@ -136,6 +136,9 @@ def test_columns_all_in_the_plain_date_shape_agree(form_name: str) -> None:
     plain["patient.birth_date"] = [rng.choice(PLAIN["date"]) for _ in range(frame.height)]
     plain["ecls_run.ecls_start"] = [rng.choice(PLAIN["datetime"]) for _ in range(frame.height)]
     frame = frame.with_columns(pl.Series(name, values, pl.String) for name, values in plain.items())
+    dictionary = load_dictionary()
+    _, read_plainly = _with_parts(dictionary.form(form_name), dictionary, frame)
+    assert read_plainly == set(plain)  # every one of them takes the one-format path
     assert_agree(form_name, frame, "Asia/Shanghai")
 
 
