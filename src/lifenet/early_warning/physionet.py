@@ -116,6 +116,12 @@ class Conventions:
     ``dropped`` with that reason); ``keep`` scores it like any reading. (Mean pressures are
     kept: MAP below the diastolic is charted 400 times a set, and leaving those out agrees
     worse with the organizers' SOFA on both sets.)"""
+    venous_pao2_below: float | None = 40.0
+    """A ``PaO2`` below this (mmHg) is taken for a venous or mixed-venous sample charted as
+    arterial, left out and listed (``None`` keeps it; the score's plausible range still
+    refuses values below 10). The extract dropped the specimen type MIMIC-II records, and
+    venous PO2 is 30–40 mmHg: a "PaO2" of 32 two minutes before one of 255 in a ventilated
+    patient is a venous gas, not a P/F ratio of 80 and 4 respiration points."""
     support_from_fio2: bool = True
     """SOFA only: a charted FiO2 also counts as respiratory support (FiO2 is charted from
     the ventilator or non-invasive device; MechVent alone misses many supported patients)."""
@@ -124,6 +130,8 @@ class Conventions:
 # Each systolic pressure, and the diastolic pressure of the same device.
 DIASTOLIC_OF = {"SysABP": "DiasABP", "NISysABP": "NIDiasABP"}
 BELOW_DIASTOLIC = "below the diastolic pressure charted at the same time by the same device (an artifact)"
+VENOUS_GAS = "the top of the venous range: taken for a venous sample, not arterial"
+PAO2_MINIMUM = 10.0  # mmHg; below it a PaO2 is refused by the plausible range (0: a missing value)
 
 SAPS1_MAP = (
     ParameterMap("HR", "heart_rate"),
@@ -279,6 +287,15 @@ def pressure_artifacts(observations: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def venous_gases(observations: pl.DataFrame, below: float) -> pl.DataFrame:
+    """``PaO2`` values below ``below`` mmHg (``patient_id, time, parameter, value, reason``);
+    see ``Conventions.venous_pao2_below``."""
+    venous = pl.col("value").is_between(PAO2_MINIMUM, below, closed="left")
+    return observations.filter((pl.col("parameter") == "PaO2") & venous).with_columns(
+        pl.format("PaO2 {} mmHg below {}, " + VENOUS_GAS, "value", pl.lit(below)).alias("reason")
+    )
+
+
 def _cleaned(
     observations: pl.DataFrame, conventions: Conventions, artifacts: pl.DataFrame | None = None
 ) -> pl.LazyFrame:
@@ -291,10 +308,21 @@ def _cleaned(
     )
 
 
-def _artifacts(data: PhysioNetSet, conventions: Conventions) -> pl.DataFrame:
-    if conventions.pressure_below_diastolic == "keep":
-        return pl.DataFrame(schema={**data.observations.schema, "reason": pl.String})
-    return pressure_artifacts(data.observations)
+def _artifacts(data: PhysioNetSet, conventions: Conventions, table: tuple[ParameterMap, ...]) -> pl.DataFrame:
+    """The readings the conventions leave out, of the PhysioNet parameters ``table`` reads."""
+    found = [pl.DataFrame(schema={**data.observations.schema, "reason": pl.String})]
+    if conventions.pressure_below_diastolic == "artifact":
+        found.append(pressure_artifacts(data.observations))
+    if conventions.venous_pao2_below is not None:
+        found.append(venous_gases(data.observations, conventions.venous_pao2_below))
+    read = sorted({m.parameter for m in table})
+    return pl.concat(found).filter(pl.col("parameter").is_in(read))
+
+
+def _with_artifacts(result: BatchResult, artifacts: pl.DataFrame) -> BatchResult:
+    """The artifacts listed with the score's own refusals (they are found in the whole record)."""
+    dropped = pl.concat([result.dropped, artifacts], how="diagonal_relaxed").select(result.dropped.columns)
+    return BatchResult(result.scored, dropped)
 
 
 def _mapped(lazy: pl.LazyFrame, table: tuple[ParameterMap, ...], decimals: int = 2) -> pl.LazyFrame:
@@ -317,11 +345,7 @@ def _mapped(lazy: pl.LazyFrame, table: tuple[ParameterMap, ...], decimals: int =
     )
 
 
-def saps1_inputs(
-    data: PhysioNetSet, conventions: Conventions, artifacts: pl.DataFrame | None = None
-) -> tuple[pl.LazyFrame, pl.DataFrame]:
-    """SAPS-I observations (score input names, SI units) and descriptors (age); ``artifacts``
-    (``pressure_artifacts``) are left out."""
+def _saps1_table(conventions: Conventions) -> tuple[ParameterMap, ...]:
     table = (
         *SAPS1_MAP,
         *(ParameterMap(p, "systolic_bp") for p in conventions.systolic_sources),
@@ -330,7 +354,16 @@ def saps1_inputs(
     )
     if not conventions.ventilation_from_mechvent:
         table = tuple(m for m in table if m.parameter != "MechVent")
-    artifacts = _artifacts(data, conventions) if artifacts is None else artifacts
+    return table
+
+
+def saps1_inputs(
+    data: PhysioNetSet, conventions: Conventions, artifacts: pl.DataFrame | None = None
+) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """SAPS-I observations (score input names, SI units) and descriptors (age); ``artifacts``
+    (by default the readings the conventions leave out) are left out."""
+    table = _saps1_table(conventions)
+    artifacts = _artifacts(data, conventions, table) if artifacts is None else artifacts
     cleaned = _cleaned(data.observations, conventions, artifacts)
     observations = _mapped(cleaned, table, conventions.converted_decimals)
     descriptors = data.descriptors.select(
@@ -346,7 +379,7 @@ def _pf_ratio(conventions: Conventions) -> DerivedParameter:
     return DerivedParameter(
         name="pao2_fio2",
         needs=(
-            ScoreInput("pao2", "PaO2", "动脉血氧分压", unit="mmHg", minimum=10, maximum=800),
+            ScoreInput("pao2", "PaO2", "动脉血氧分压", unit="mmHg", minimum=PAO2_MINIMUM, maximum=800),
             ScoreInput("fio2", "FiO2", "吸入氧浓度", unit="fraction", minimum=0.21, maximum=1.0),
         ),
         expression=pl.when(pl.col("pao2").is_not_null()).then(pl.col("pao2") / fio2),
@@ -354,8 +387,7 @@ def _pf_ratio(conventions: Conventions) -> DerivedParameter:
     )
 
 
-def sofa_inputs(data: PhysioNetSet, conventions: Conventions) -> pl.LazyFrame:
-    """SOFA observations: organ variables, MAP, and PaO2/FiO2 raw (paired by the batch)."""
+def _sofa_table(conventions: Conventions) -> tuple[ParameterMap, ...]:
     table = (
         *SOFA_MAP,
         *(ParameterMap(p, "map") for p in conventions.map_sources),
@@ -366,7 +398,17 @@ def sofa_inputs(data: PhysioNetSet, conventions: Conventions) -> pl.LazyFrame:
         table = tuple(m for m in table if m.parameter != "MechVent")
     if conventions.support_from_fio2:
         table = (*table, ParameterMap("FiO2", "ventilated"))
-    return _mapped(_cleaned(data.observations, conventions), table, conventions.converted_decimals)
+    return table
+
+
+def sofa_inputs(
+    data: PhysioNetSet, conventions: Conventions, artifacts: pl.DataFrame | None = None
+) -> pl.LazyFrame:
+    """SOFA observations: organ variables, MAP, and PaO2/FiO2 raw (paired by the batch);
+    ``artifacts`` (by default the readings the conventions leave out) are left out."""
+    table = _sofa_table(conventions)
+    artifacts = _artifacts(data, conventions, table) if artifacts is None else artifacts
+    return _mapped(_cleaned(data.observations, conventions, artifacts), table, conventions.converted_decimals)
 
 
 def _score(
@@ -390,15 +432,12 @@ def _score(
 
 def score_saps1(data: PhysioNetSet, conventions: Conventions | None = None) -> BatchResult:
     conventions = conventions or Conventions()
-    artifacts = _artifacts(data, conventions)
+    artifacts = _artifacts(data, conventions, _saps1_table(conventions))
     observations, descriptors = saps1_inputs(data, conventions, artifacts)
     result = _score(SAPS1, observations, descriptors, conventions)
-    scored = result.scored
     if conventions.missing_respiratory_rate == "cohort_median":
-        scored = _respiration_from_cohort(scored)
-    # The artifacts are listed with the score's refusals (as those, from the whole record).
-    dropped = pl.concat([result.dropped, artifacts], how="diagonal_relaxed").select(result.dropped.columns)
-    return BatchResult(scored, dropped)
+        result = BatchResult(_respiration_from_cohort(result.scored), result.dropped)
+    return _with_artifacts(result, artifacts)
 
 
 def _respiration_from_cohort(scored: pl.DataFrame) -> pl.DataFrame:
@@ -425,7 +464,10 @@ def _respiration_from_cohort(scored: pl.DataFrame) -> pl.DataFrame:
 def score_sofa(data: PhysioNetSet, conventions: Conventions | None = None) -> BatchResult:
     conventions = conventions or Conventions()
     patients = data.descriptors.select("patient_id")
-    return _score(SOFA, sofa_inputs(data, conventions), patients, conventions, (_pf_ratio(conventions),))
+    artifacts = _artifacts(data, conventions, _sofa_table(conventions))
+    observations = sofa_inputs(data, conventions, artifacts)
+    result = _score(SOFA, observations, patients, conventions, (_pf_ratio(conventions),))
+    return _with_artifacts(result, artifacts)
 
 
 def score_set(
