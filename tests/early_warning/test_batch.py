@@ -125,6 +125,43 @@ def test_descriptors_give_per_patient_inputs_and_bad_ones_drop_the_patient() -> 
     assert refused["reason"].to_list() == ["age: below the plausible minimum 0 years (got -3.0)"]
 
 
+def test_per_time_descriptors_reach_each_patients_rows_whatever_the_order() -> None:
+    # Observations interleaved and out of order, descriptors in another order, one patient
+    # without descriptors: each row gets its own patient's age.
+    rows = [
+        ("b", 1, "hr", 80),
+        ("a", 0, "hr", 80),
+        ("c", 0, "hr", 80),
+        ("b", 0, "hr", 80),
+        ("a", 1, "hr", 80),
+    ]
+    desc = pl.DataFrame({"patient_id": ["c", "a", "b"], "age": [30.0, 70.0, 66.0]})
+    result = score_observations(TOY, observations(rows), desc, per_time=True)
+    assert result.scored.select("patient_id", "time", "age", "total").rows() == [
+        ("a", 0.0, 70.0, 1.0),
+        ("a", 1.0, 70.0, 1.0),
+        ("b", 0.0, 66.0, 1.0),
+        ("b", 1.0, 66.0, 1.0),
+        ("c", 0.0, 30.0, 0.0),
+    ]
+    missing = score_observations(
+        TOY, observations(rows), desc.filter(pl.col("patient_id") != "b"), per_time=True
+    )
+    assert missing.scored.filter(pl.col("patient_id") == "b")["age"].to_list() == [None, None]
+
+
+@pytest.mark.parametrize("per_time", [False, True])
+def test_a_patient_with_two_rows_of_descriptors_is_refused_naming_the_rule(per_time: bool) -> None:
+    obs = observations([("a", 0, "hr", 80), ("b", 0, "hr", 80)])
+    desc = pl.DataFrame({"patient_id": ["a", "a", "b"], "age": [70.0, 71.0, 30.0]})
+    window = None if per_time else dt.timedelta(hours=24)
+    result = score_observations(TOY, obs, desc, per_time=per_time, window=window)
+    assert result.scored["patient_id"].to_list() == ["b"]
+    assert result.dropped.select("patient_id", "reason").rows() == [
+        ("a", "descriptors: 2 rows for this patient, one expected")
+    ]
+
+
 def test_yes_no_inputs_count_when_seen_once_in_the_window() -> None:
     obs = observations([("a", 3, "vent", 1), ("a", 4, "hr", 80)])
     assert (
