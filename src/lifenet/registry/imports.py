@@ -36,6 +36,7 @@ import io
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
@@ -378,10 +379,17 @@ def _sqlite_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def _bulk_time(session: Session, moment: dt.datetime) -> Any:
+    """A DATETIME value as the bulk path takes it: SQLAlchemy's SQLite text (naive UTC with
+    microseconds) on SQLite, the datetime itself elsewhere."""
+    return _sqlite_time(moment) if session.connection().dialect.name == "sqlite" else moment
+
+
 def _insert_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """Rows of ``RECORD_COLUMNS`` (values as JSON text) in the session's transaction, by the
-    database's own bulk path: COPY on PostgreSQL, the DB-API ``executemany`` on SQLite (the
-    ORM's bulk insert costs several times more, mostly re-encoding the JSON)."""
+    """Rows of ``RECORD_COLUMNS`` (values as JSON text, times as :func:`_bulk_time` gives
+    them) in the session's transaction, by the database's own bulk path: COPY on PostgreSQL,
+    the DB-API ``executemany`` on SQLite (the ORM's bulk insert costs several times more,
+    mostly re-encoding the JSON)."""
     connection = session.connection()
     driver: Any = connection.connection.driver_connection
     columns = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
@@ -392,11 +400,8 @@ def _insert_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
         return
     if connection.dialect.name == "sqlite":
         placeholders = ", ".join("?" * len(RECORD_COLUMNS))
-        # SQLAlchemy's SQLite DATETIME text: naive UTC with microseconds.
-        stamped = {t: _sqlite_time(t) for t in {r[7] for r in rows} | {r[8] for r in rows}}
-        stamp = [(*r[:7], stamped[r[7]], stamped[r[8]], *r[9:]) for r in rows]
         sql = f"INSERT INTO registry_record ({columns}) VALUES ({placeholders})"  # noqa: S608 - constant names
-        driver.cursor().executemany(sql, stamp)
+        driver.cursor().executemany(sql, rows)
         return
     mappings = [dict(zip(RECORD_COLUMNS, r, strict=True)) | {"values": json.loads(r[5])} for r in rows]
     session.execute(insert(RegistryRecord), mappings)
@@ -413,25 +418,27 @@ def _write(
     now = utcnow()
     actor = by.user_id if by else None
     registered = _register_patients(session, by, unit, plan.new_patients, now)
-    total = len(plan.values)
+    stamp = _bulk_time(session, now)
+    patient_ids = [p or registered[n or ""] for p, n in zip(plan.patient_ids, plan.network_ids, strict=True)]
+    # The rows of RECORD_COLUMNS, zipped column by column (constant columns repeated).
+    rows = list(
+        zip(
+            patient_ids,
+            repeat(form.name),
+            plan.parent_ids,
+            repeat(unit.id),
+            repeat(plan.dictionary_version),
+            plan.values,
+            repeat(1),
+            repeat(stamp),
+            repeat(stamp),
+            repeat(actor),
+            repeat(actor),
+        )
+    )
+    total = len(rows)
     for start in range(0, total, CHUNK):
-        rows = [
-            (
-                plan.patient_ids[i] or registered[plan.network_ids[i] or ""],
-                form.name,
-                plan.parent_ids[i],
-                unit.id,
-                plan.dictionary_version,
-                plan.values[i],
-                1,
-                now,
-                now,
-                actor,
-                actor,
-            )
-            for i in range(start, min(start + CHUNK, total))
-        ]
-        _insert_rows(session, rows)
+        _insert_rows(session, rows[start : start + CHUNK])
         if on_progress:
             on_progress("write", min(start + CHUNK, total), total)
     return len(registered)
