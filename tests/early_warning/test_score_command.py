@@ -76,6 +76,25 @@ def test_long_observations_give_one_pews_per_time_and_list_what_was_dropped(tmp_
     assert any("heart_rate: below the plausible minimum" in r for r in reasons)
 
 
+def test_a_patient_whose_rows_give_two_ages_is_not_scored_and_the_values_are_named(tmp_path: Path) -> None:
+    source = tmp_path / "vitals.csv"
+    source.write_text(
+        "patient_id,time,parameter,value,age_months\n"
+        "p1,1.0,heart_rate,120,24\n"
+        "p1,2.0,heart_rate,125,30\n"  # another age for the same child: which one is right?
+        "p2,1.0,heart_rate,120,24\n"
+        "p2,2.0,heart_rate,125,\n",  # an empty descriptor on some rows is fine
+        encoding="utf-8",
+    )
+    output = tmp_path / "pews.csv"
+    run("pews_bedside", "--input", str(source), "--output", str(output))
+    assert pl.read_csv(output)["patient_id"].unique().to_list() == ["p2"]
+    dropped = pl.read_csv(tmp_path / "pews.dropped.csv")
+    assert dropped.select("patient_id", "reason").rows() == [
+        ("p1", "age_months: different values for one patient (24, 30)")
+    ]
+
+
 def test_a_physionet_set_is_scored_from_the_archive(tmp_path: Path) -> None:
     output = tmp_path / "sofa.csv"
     archive = shared_path("data", "physionet-challenge-2012", "set-b.tar.gz")

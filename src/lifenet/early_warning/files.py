@@ -146,26 +146,53 @@ def score_long(
 ) -> Scored:
     """Score ``patient_id, time, parameter, value`` observations.
 
-    Per-patient descriptors (age, weight …) ride along as extra columns of the same table
-    (their first non-empty value per patient is used).
+    Per-patient descriptors (age, weight …) ride along as extra columns of the same table: a
+    patient's rows may leave them empty, but where filled they must agree (a patient whose rows
+    give two ages is not scored: the reason names the column and the values).
     """
     extra = [c for c in table.columns if c not in LONG_COLUMNS]
     inputs = {i.name for i in definition.inputs}
     ignored = [c for c in extra if c not in inputs]
     carried = [c for c in extra if c in inputs]
-    descriptors = None
-    if carried:
-        descriptors = table.group_by("patient_id").agg(pl.col(carried).drop_nulls().first())
     observations = table.select(
         pl.col("patient_id").cast(pl.String),
         _time_column(table),
         pl.col("parameter").cast(pl.String),
         pl.col("value").cast(pl.Float64, strict=False),
     )
-    if descriptors is not None:
-        descriptors = descriptors.with_columns(pl.col("patient_id").cast(pl.String))
+    descriptors, conflicts = _descriptors(table, carried) if carried else (None, None)
+    if conflicts is not None and conflicts.height:
+        observations = observations.filter(~pl.col("patient_id").is_in(conflicts["patient_id"].implode()))
     result = batch.score_observations(definition, observations, descriptors, window=window)
-    return Scored(result.scored, result.dropped, ignored)
+    dropped = result.dropped
+    if conflicts is not None and conflicts.height:
+        dropped = pl.concat([dropped, conflicts], how="diagonal_relaxed").select(dropped.columns)
+    return Scored(result.scored, dropped, ignored)
+
+
+def _descriptors(table: pl.DataFrame, carried: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row of descriptors per patient, and the patients whose rows disagree (with reasons)."""
+    values = {c: pl.col(c).drop_nulls().unique(maintain_order=True) for c in carried}
+    per_patient = table.group_by("patient_id", maintain_order=True).agg(
+        *[v.first().alias(c) for c, v in values.items()],
+        *[v.cast(pl.String).alias(f"__seen__{c}") for c, v in values.items()],
+    )
+    problems = [
+        pl.when(pl.col(f"__seen__{c}").list.len() > 1).then(
+            pl.format(
+                "{}: different values for one patient ({})", pl.lit(c), pl.col(f"__seen__{c}").list.join(", ")
+            )
+        )
+        for c in carried
+    ]
+    reason = pl.concat_str(problems, separator="; ", ignore_nulls=True)
+    checked = per_patient.with_columns(
+        pl.col("patient_id").cast(pl.String),
+        pl.when(pl.any_horizontal([p.is_not_null() for p in problems])).then(reason).alias("reason"),
+    )
+    conflicts = checked.filter(pl.col("reason").is_not_null()).select("patient_id", "reason")
+    kept = checked.filter(pl.col("reason").is_null()).select("patient_id", *carried)
+    return kept, conflicts
 
 
 def _time_column(table: pl.DataFrame) -> pl.Series:
