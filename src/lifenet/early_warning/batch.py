@@ -33,8 +33,9 @@ paired in time are combined per observation time *before* aggregation with a
 *Totals.* Without a custom ``total`` the total is the sum of the worst components. With a
 custom total (or extras, or a mortality equation) the expression is evaluated on a frame that
 holds the worst component points and, for each input, the value from the side (minimum or
-maximum) on which the first component reading it scored worse — the values that explain the
-score, also returned as columns.
+maximum) on which the first component reading it scored worse (the maximum when both sides
+score alike, so a normal MAP shows its highest reading) — the values that explain the score,
+also returned as columns.
 
 **Per-time mode** (``per_time=True``; the default for ``ScoreDefinition.per_time`` scores such
 as PEWS): one row per patient and observation time, each input carried forward from its last
@@ -46,11 +47,11 @@ time keep the higher.
 *Window start*: ``"first"`` (each patient's first valid observation; one extra group-by) or
 ``"zero"`` (time 0 = admission, for hours-since-admission times).
 
-*Speed.* One hash group-by over (patient, parameter) does the work of window mode; per-time
-mode sorts the rows only when they are not already in patient and time order, groups the rows
-of each patient and time by their (sorted) run number, and fills forward over the whole
-frame. No Python runs per row or per patient, so the cost stays a small multiple of a bare
-Polars scan of the same file.
+*Speed.* One hash group-by over (patient, parameter — as an enum, not a string) does the
+work of window mode; per-time mode sorts the rows only when they are not already in patient
+and time order, groups the rows of each patient and time by their (sorted) run number, and
+fills forward over the whole frame. No Python runs per row or per patient, so the cost stays a
+small multiple of a bare Polars scan of the same file.
 """
 
 from __future__ import annotations
