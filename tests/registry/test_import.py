@@ -180,6 +180,28 @@ def test_runs_find_their_episode_by_network_id_and_admission_time(world: World) 
         assert second.values["mobile_retrieval"] is False
 
 
+def test_a_file_longer_than_one_write_chunk_keeps_each_rows_values(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Written two rows at a time (the JSON of the next chunk built while this one is inserted):
+    # every record still gets its own row's values, and progress is told per chunk.
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    steps: list[tuple[str, int, int]] = []
+    report = run_import(
+        world,
+        csv_bytes(PATIENT_HEADER, PATIENTS),
+        "patient",
+        on_progress=lambda step, done, total: steps.append((step, done, total)),
+    )
+    assert report.created == 3
+    assert [s for s in steps if s[0] == "write"] == [("write", 2, 3), ("write", 3, 3)]
+    with world.session() as session:
+        stored = {r.patient.network_id: r.values for r in planted(session, "patient")}
+    for row in PATIENTS:
+        assert stored[row[0]]["birth_date"] == row[3]
+        assert stored[row[0]]["weight_kg"] == float(row[4])
+
+
 def test_a_file_with_one_bad_row_leaves_the_database_unchanged(world: World) -> None:
     rows = [list(r) for r in PATIENTS]
     rows[1][4] = "900"  # weight above the hard range

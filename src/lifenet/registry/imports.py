@@ -35,6 +35,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -420,27 +421,39 @@ def _write(
     registered = _register_patients(session, by, unit, plan.new_patients, now)
     stamp = _bulk_time(session, now)
     patient_ids = [p or registered[n or ""] for p, n in zip(plan.patient_ids, plan.network_ids, strict=True)]
-    # The rows of RECORD_COLUMNS, zipped column by column (constant columns repeated).
-    rows = list(
-        zip(
-            patient_ids,
-            repeat(form.name),
-            plan.parent_ids,
-            repeat(unit.id),
-            repeat(plan.dictionary_version),
-            plan.values,
-            repeat(1),
-            repeat(stamp),
-            repeat(stamp),
-            repeat(actor),
-            repeat(actor),
-        )
-    )
-    total = len(rows)
-    for start in range(0, total, CHUNK):
-        _insert_rows(session, rows[start : start + CHUNK])
-        if on_progress:
-            on_progress("write", min(start + CHUNK, total), total)
+    total = plan.cleaned.height
+
+    def texts(start: int) -> list[str]:
+        return json_texts(form, plan.cleaned.slice(start, CHUNK))
+
+    # The next chunk's JSON is built (in Polars, without the GIL) while the database inserts
+    # this one (SQLite and COPY also run without it): the two overlap on two cores.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-json") as worker:
+        upcoming = worker.submit(texts, 0)
+        for start in range(0, total, CHUNK):
+            values = upcoming.result()
+            if start + CHUNK < total:
+                upcoming = worker.submit(texts, start + CHUNK)
+            end = start + len(values)
+            # The rows of RECORD_COLUMNS, zipped column by column (constant columns repeated).
+            rows = list(
+                zip(
+                    patient_ids[start:end],
+                    repeat(form.name),
+                    plan.parent_ids[start:end],
+                    repeat(unit.id),
+                    repeat(plan.dictionary_version),
+                    values,
+                    repeat(1),
+                    repeat(stamp),
+                    repeat(stamp),
+                    repeat(actor),
+                    repeat(actor),
+                )
+            )
+            _insert_rows(session, rows)
+            if on_progress:
+                on_progress("write", end, total)
     return len(registered)
 
 
@@ -450,7 +463,7 @@ class _Plan:
     patient_ids: list[int | None]
     parent_ids: list[int | None]
     new_patients: list[str]
-    values: list[str]  # JSON text of each record's values
+    cleaned: pl.DataFrame  # the validated rows, stored as JSON text (``json_texts``)
     dictionary_version: int
 
 
@@ -537,7 +550,7 @@ def do_import_file(
             session, by, definition, unit, raw, report, tz, confirmed_soft, on_progress, today, dictionary
         )
         report.patients_registered = _write(session, by, unit, definition, plan, on_progress)
-        report.created = len(plan.values)
+        report.created = plan.cleaned.height
         _audit(session, by, unit, report)
         session.commit()
     except IntegrityError as error:
@@ -620,7 +633,7 @@ def _prepare(
         patient_ids=links.patient_ids,
         parent_ids=links.parent_ids,
         new_patients=list(links.new_patients),
-        values=json_texts(form, cleaned),
+        cleaned=cleaned,
         dictionary_version=dictionary.version,
     )
 
