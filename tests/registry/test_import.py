@@ -462,3 +462,28 @@ def test_complications_find_their_run_and_are_checked_against_its_start(world: W
     with world.session() as session:
         complications = planted(session, "complication")
         assert {c.parent.form for c in complications if c.parent is not None} == {"ecls_run"}
+
+
+def test_lookups_read_the_same_records_whether_the_file_asks_for_few_or_most(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Asked for most of a form's records, the importer reads them all and filters them itself;
+    # asked for a few, the database filters by the list. Both must give the same records.
+    from lifenet.registry import import_links
+
+    seed_patients_and_episodes(world)
+    fields, base = ["admission_datetime"], ["id", "patient_id"]
+    with world.session() as session:
+        episodes = select(RegistryRecord.patient_id).where(RegistryRecord.form == "episode")
+        wanted = set(sorted(session.scalars(episodes))[1:])  # most of the episodes' owners, not all
+        asked = [*list(session.scalars(select(RegistryPatient.network_id)))[1:], "LN-NOT-THERE"]
+        assert import_links._most_of(session, len(wanted), RegistryRecord.form == "episode")
+        assert import_links._most_of(session, len(asked), table=RegistryPatient)
+        many = import_links._records_of(session, "episode", wanted, fields, base)
+        patients = import_links.patients_by_network_id(session, asked)
+        monkeypatch.setattr(import_links, "_most_of", lambda *a, **k: False)  # the listed path
+        few = import_links._records_of(session, "episode", wanted, fields, base)
+        listed = import_links.patients_by_network_id(session, asked)
+    assert set(many["patient_id"]) == wanted and many.height == len(wanted)
+    assert many.sort("id").equals(few.sort("id"))
+    assert patients == listed and set(patients) == set(asked[:-1])

@@ -60,9 +60,28 @@ def _among(session: Session, column: Any, values: Sequence[Any]) -> Any:
     return column.in_(values)
 
 
+def _most_of(session: Session, wanted: int, *where: Any, table: Any = RegistryRecord) -> bool | None:
+    """Whether ``wanted`` ids are at least half the rows ``where`` selects (then one plain read
+    of those rows, filtered here, beats the database testing each row against the list);
+    None when there are no such rows at all."""
+    total = session.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+    return None if total == 0 else 2 * wanted >= total
+
+
 def patients_by_network_id(session: Session, network_ids: Sequence[str]) -> dict[str, int]:
+    wanted = set(network_ids)
+    if not wanted:
+        return {}
+    most = _most_of(session, len(wanted), table=RegistryPatient)
+    if most is None:
+        return {}
+    if most:
+        result = session.connection().execute(select(RegistryPatient.network_id, RegistryPatient.id))
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+        result.close()
+        return {n: i for n, i in rows if n in wanted}
     found: dict[str, int] = {}
-    for chunk in chunked(sorted(set(network_ids)), LOOKUP_CHUNK):
+    for chunk in chunked(sorted(wanted), LOOKUP_CHUNK):
         query = select(RegistryPatient.network_id, RegistryPatient.id).where(
             _among(session, RegistryPatient.network_id, chunk)
         )
@@ -92,7 +111,16 @@ def _records(
 def _records_of(
     session: Session, form: str, patient_ids: Collection[int], fields: Sequence[str], base: Sequence[str]
 ) -> pl.DataFrame:
-    """The patients' records of a form, in one query (per ``LOOKUP_CHUNK`` patients)."""
+    """The patients' records of a form (``base`` holds ``patient_id``), in one query (per
+    ``LOOKUP_CHUNK`` patients; or of every record of the form, filtered here, when the
+    patients own most of them)."""
+    most = _most_of(session, len(patient_ids), RegistryRecord.form == form) if patient_ids else None
+    if most is None:  # no patient asked for, or no record of the form at all
+        return _records(session, fields, RegistryRecord.id.is_(None), base=base)
+    if most:
+        every = _records(session, fields, RegistryRecord.form == form, base=base)
+        owners = pl.Series(list(patient_ids), dtype=pl.Int64).implode()
+        return every.filter(pl.col("patient_id").is_in(owners))
     parts = [
         _records(
             session,
@@ -103,7 +131,7 @@ def _records_of(
         )
         for chunk in chunked(sorted(patient_ids), LOOKUP_CHUNK)
     ]
-    return pl.concat(parts) if parts else _records(session, fields, RegistryRecord.id.is_(None), base=base)
+    return pl.concat(parts)
 
 
 def _records_by_id(session: Session, ids: Collection[int], fields: Sequence[str] = ()) -> pl.DataFrame:
