@@ -151,14 +151,21 @@ def test_per_time_descriptors_reach_each_patients_rows_whatever_the_order() -> N
 
 
 @pytest.mark.parametrize("per_time", [False, True])
-def test_a_patient_with_two_rows_of_descriptors_is_refused_naming_the_rule(per_time: bool) -> None:
-    obs = observations([("a", 0, "hr", 80), ("b", 0, "hr", 80)])
-    desc = pl.DataFrame({"patient_id": ["a", "a", "b"], "age": [70.0, 71.0, 30.0]})
+def test_descriptor_rows_of_a_patient_are_merged_and_a_disagreement_refuses_the_patient(
+    per_time: bool,
+) -> None:
+    obs = observations([("a", 0, "hr", 80), ("b", 0, "hr", 80), ("c", 0, "hr", 80)])
+    desc = pl.DataFrame(
+        {
+            "patient_id": ["a", "a", "b", "b", "c", "c"],
+            "age": [70.0, 71.0, 30.0, 30.0, None, 66.0],  # a: two ages; b: repeated; c: given once
+        }
+    )
     window = None if per_time else dt.timedelta(hours=24)
     result = score_observations(TOY, obs, desc, per_time=per_time, window=window)
-    assert result.scored["patient_id"].to_list() == ["b"]
+    assert result.scored.select("patient_id", "age", "age_points").rows() == [("b", 30.0, 0), ("c", 66.0, 1)]
     assert result.dropped.select("patient_id", "reason").rows() == [
-        ("a", "descriptors: 2 rows for this patient, one expected")
+        ("a", "age: different values for one patient (70.0, 71.0)")
     ]
 
 

@@ -269,22 +269,44 @@ def _validate_descriptors(
         return None, empty
     names = {i.name for i in definition.inputs}
     inputs = tuple(i for i in definition.inputs if i.name in descriptors.columns)
-    table = descriptors.select(
-        pl.col(ID).cast(pl.String),
-        *[pl.col(i.name).cast(i.polars_dtype(), strict=False) for i in inputs],
-    )
+    merged, conflicts = _one_row_per_patient(descriptors.with_columns(pl.col(ID).cast(pl.String)), inputs)
+    table = merged.select(ID, *[pl.col(i.name).cast(i.polars_dtype(), strict=False) for i in inputs])
     checker = dataclasses.replace(definition, inputs=inputs, components=())
-    checked = checker.with_problems(table.lazy()).collect()
-    # A patient with two rows of descriptors (two ages, say) cannot be scored: which is right?
-    rows = pl.len().over(ID)
-    twice = pl.when(rows > 1).then(pl.format("descriptors: {} rows for this patient, one expected", rows))
     problems = pl.col(ERRORS_COLUMN).list.join("; ")
-    reason = pl.concat_str([pl.when(problems != "").then(problems), twice], separator="; ", ignore_nulls=True)
-    checked = checked.with_columns(reason.alias(REASON))
-    bad = pl.col(REASON) != ""
-    dropped = checked.filter(bad).select(ID, REASON).unique(ID, keep="first", maintain_order=True)
+    reason = pl.when(problems != "").then(problems).alias(REASON)
+    checked = checker.with_problems(table.lazy()).with_columns(reason).collect()
+    bad = pl.col(REASON).is_not_null()
+    dropped = pl.concat([conflicts, checked.filter(bad).select(ID, REASON)])
     kept = checked.filter(~bad).select(ID, *[c for c in table.columns if c in names])
     return kept, dropped
+
+
+def _one_row_per_patient(
+    descriptors: pl.DataFrame, inputs: Sequence[ScoreInput]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The descriptors merged to one row per patient — a patient's rows may each give some of
+    them (a long file repeats them on every row, or leaves them empty) — and the patients whose
+    rows give two different values of one (two ages: which is right?), with a reason naming
+    the input and the values."""
+    if not descriptors.get_column(ID).is_duplicated().any():
+        return descriptors, pl.DataFrame(schema={ID: pl.String, REASON: pl.String})
+    given = {i.name: pl.col(i.name).drop_nulls().unique(maintain_order=True) for i in inputs}
+    merged = descriptors.group_by(ID, maintain_order=True).agg(
+        *[values.first().alias(name) for name, values in given.items()],
+        *[values.cast(pl.String).alias(f"__given__{name}") for name, values in given.items()],
+    )
+    seen = [pl.col(f"__given__{name}") for name in given]
+    reason = _reason(
+        [
+            pl.when(values.list.len() > 1).then(
+                pl.format("{}: different values for one patient ({})", pl.lit(name), values.list.join(", "))
+            )
+            for name, values in zip(given, seen, strict=True)
+        ]
+    ).alias(REASON)
+    merged = merged.with_columns(reason)
+    conflicts = merged.filter(pl.col(REASON).is_not_null()).select(ID, REASON)
+    return merged.filter(pl.col(REASON).is_null()).select(ID, *given), conflicts
 
 
 # ----- time helpers -----------------------------------------------------------------------

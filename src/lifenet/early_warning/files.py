@@ -160,39 +160,10 @@ def score_long(
         pl.col("parameter").cast(pl.String),
         pl.col("value").cast(pl.Float64, strict=False),
     )
-    descriptors, conflicts = _descriptors(table, carried) if carried else (None, None)
-    if conflicts is not None and conflicts.height:
-        observations = observations.filter(~pl.col("patient_id").is_in(conflicts["patient_id"].implode()))
+    # Every row's descriptors: the batch merges them per patient and refuses disagreements.
+    descriptors = table.select(pl.col("patient_id").cast(pl.String), *carried) if carried else None
     result = batch.score_observations(definition, observations, descriptors, window=window)
-    dropped = result.dropped
-    if conflicts is not None and conflicts.height:
-        dropped = pl.concat([dropped, conflicts], how="diagonal_relaxed").select(dropped.columns)
-    return Scored(result.scored, dropped, ignored)
-
-
-def _descriptors(table: pl.DataFrame, carried: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One row of descriptors per patient, and the patients whose rows disagree (with reasons)."""
-    values = {c: pl.col(c).drop_nulls().unique(maintain_order=True) for c in carried}
-    per_patient = table.group_by("patient_id", maintain_order=True).agg(
-        *[v.first().alias(c) for c, v in values.items()],
-        *[v.cast(pl.String).alias(f"__seen__{c}") for c, v in values.items()],
-    )
-    problems = [
-        pl.when(pl.col(f"__seen__{c}").list.len() > 1).then(
-            pl.format(
-                "{}: different values for one patient ({})", pl.lit(c), pl.col(f"__seen__{c}").list.join(", ")
-            )
-        )
-        for c in carried
-    ]
-    reason = pl.concat_str(problems, separator="; ", ignore_nulls=True)
-    checked = per_patient.with_columns(
-        pl.col("patient_id").cast(pl.String),
-        pl.when(pl.any_horizontal([p.is_not_null() for p in problems])).then(reason).alias("reason"),
-    )
-    conflicts = checked.filter(pl.col("reason").is_not_null()).select("patient_id", "reason")
-    kept = checked.filter(pl.col("reason").is_null()).select("patient_id", *carried)
-    return kept, conflicts
+    return Scored(result.scored, result.dropped, ignored)
 
 
 def _time_column(table: pl.DataFrame) -> pl.Series:

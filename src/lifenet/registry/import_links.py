@@ -32,6 +32,9 @@ from lifenet.registry.models import RegistryPatient, RegistryRecord
 # form's records once, so a file's ids go in one lookup: a million ids is an 8 MB parameter,
 # more rows than the largest file accepted holds.
 LOOKUP_CHUNK = 1_000_000
+# Up to this many ids a lookup sends its list without first counting the rows it could read
+# (a count costs a pass over an index: worth it only when the list is long).
+LISTED_UP_TO = 5_000
 # The natural key of a record of each parent form: network_id plus these fields.
 PARENT_KEYS: dict[str, tuple[str, ...]] = {
     "patient": (),
@@ -60,34 +63,39 @@ def _among(session: Session, column: Any, values: Sequence[Any]) -> Any:
     return column.in_(values)
 
 
+def _fetch(session: Session, query: Any) -> Sequence[Any]:
+    """The DB-API rows as they come (ints and text need no conversion): building SQLAlchemy
+    Row objects for a hundred thousand records costs more than the query."""
+    result = session.connection().execute(query)
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
+    return rows
+
+
 def _most_of(session: Session, wanted: int, *where: Any, table: Any = RegistryRecord) -> bool | None:
     """Whether ``wanted`` ids are at least half the rows ``where`` selects (then one plain read
     of those rows, filtered here, beats the database testing each row against the list);
-    None when there are no such rows at all."""
+    None when there are no such rows at all. A short list is always sent as a list."""
+    if wanted <= LISTED_UP_TO:
+        return False
     total = session.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
     return None if total == 0 else 2 * wanted >= total
 
 
 def patients_by_network_id(session: Session, network_ids: Sequence[str]) -> dict[str, int]:
     wanted = set(network_ids)
-    if not wanted:
-        return {}
-    most = _most_of(session, len(wanted), table=RegistryPatient)
+    most = _most_of(session, len(wanted), table=RegistryPatient) if wanted else None
     if most is None:
         return {}
     if most:
-        result = session.connection().execute(select(RegistryPatient.network_id, RegistryPatient.id))
-        rows = result.cursor.fetchall() if result.cursor is not None else []
-        result.close()
-        return {n: i for n, i in rows if n in wanted}
+        every = _fetch(session, select(RegistryPatient.network_id, RegistryPatient.id))
+        return {n: i for n, i in every if n in wanted}
     found: dict[str, int] = {}
     for chunk in chunked(sorted(wanted), LOOKUP_CHUNK):
         query = select(RegistryPatient.network_id, RegistryPatient.id).where(
             _among(session, RegistryPatient.network_id, chunk)
         )
-        result = session.connection().execute(query)
-        found |= dict(result.cursor.fetchall()) if result.cursor is not None else {}
-        result.close()
+        found |= dict(_fetch(session, query))
     return found
 
 
@@ -100,12 +108,7 @@ def _records(
     extracted = [RegistryRecord.values[name].as_string() for name in fields]
     query = select(*(getattr(RegistryRecord, c) for c in base), *extracted).where(*conditions)
     schema = {c: pl.String if c == "form" else pl.Int64 for c in base} | dict.fromkeys(fields, pl.String)
-    result = session.connection().execute(query)
-    # The DB-API rows as they come (ints and text need no conversion): building SQLAlchemy
-    # Row objects for a hundred thousand records costs more than the query.
-    rows = result.cursor.fetchall() if result.cursor is not None else []
-    result.close()
-    return pl.DataFrame(rows, schema=schema, orient="row", strict=False)
+    return pl.DataFrame(_fetch(session, query), schema=schema, orient="row", strict=False)
 
 
 def _records_of(
