@@ -28,7 +28,7 @@ import polars as pl
 
 from lifenet.early_warning.batch import BatchResult, DerivedParameter, score_observations
 from lifenet.early_warning.files import InputFileError, Scored
-from lifenet.early_warning.scores.base import TOTAL_COLUMN, ScoreDefinition, ScoreInput
+from lifenet.early_warning.scores.base import DERIVED_DECIMALS, TOTAL_COLUMN, ScoreDefinition, ScoreInput
 from lifenet.early_warning.scores.saps1 import DEFINITION as SAPS1
 from lifenet.early_warning.scores.sofa import DEFINITION as SOFA
 
@@ -125,6 +125,13 @@ class Conventions:
     support_from_fio2: bool = True
     """SOFA only: a charted FiO2 also counts as respiratory support (FiO2 is charted from
     the ventilator or non-invasive device; MechVent alone misses many supported patients)."""
+    ventilated_without_fio2: Literal["none", "cohort_median"] = "cohort_median"
+    """SOFA only: a stay ventilated (``MechVent``) in the window with no FiO2 charted in it
+    (about one in forty: the extract lost the ventilator setting, which every ventilated
+    patient has). ``cohort_median`` pairs each of its PaO2 values with the median FiO2
+    charted in the set's ventilated stays (0.5 in both sets) — computed from the data in
+    hand, like ``missing_respiratory_rate``, and marked in the output column
+    ``fio2_assumed``; ``none`` leaves its gases without a P/F ratio (0 respiration points)."""
 
 
 # Each systolic pressure, and the diastolic pressure of the same device.
@@ -132,6 +139,10 @@ DIASTOLIC_OF = {"SysABP": "DiasABP", "NISysABP": "NIDiasABP"}
 BELOW_DIASTOLIC = "below the diastolic pressure charted at the same time by the same device (an artifact)"
 VENOUS_GAS = "the top of the venous range: taken for a venous sample, not arterial"
 PAO2_MINIMUM = 10.0  # mmHg; below it a PaO2 is refused by the plausible range (0: a missing value)
+FIO2_MINIMUM, FIO2_MAXIMUM = 0.21, 1.0  # the plausible range of a charted FiO2 (fraction)
+ASSUMED_FIO2 = "fio2_assumed"
+"""Output column of SOFA on a challenge set: the FiO2 its gases were read at when the stay
+was ventilated with none charted (``Conventions.ventilated_without_fio2``), else null."""
 
 SAPS1_MAP = (
     ParameterMap("HR", "heart_rate"),
@@ -296,6 +307,43 @@ def venous_gases(observations: pl.DataFrame, below: float) -> pl.DataFrame:
     )
 
 
+def _first_day(lazy: pl.LazyFrame, conventions: Conventions) -> pl.LazyFrame:
+    """The rows inside each stay's scoring window (``window``, ``window_start``,
+    ``window_closed``), as the batch scorer draws it."""
+    if conventions.window is None:
+        return lazy
+    begin = pl.col("time").min().over("patient_id") if conventions.window_start == "first" else pl.lit(0.0)
+    end = begin + conventions.window.total_seconds() / 3600.0
+    upper = pl.col("time") <= end if conventions.window_closed == "both" else pl.col("time") < end
+    return lazy.filter((pl.col("time") >= begin) & upper)
+
+
+def ventilator_fio2(
+    cleaned: pl.LazyFrame, conventions: Conventions, table: tuple[ParameterMap, ...]
+) -> pl.DataFrame:
+    """FiO2 rows for the gases of ventilated stays with no FiO2 charted in the window
+    (``patient_id, time, parameter, value``): one at each PaO2's time, holding the median
+    FiO2 charted in the set's ventilated stays; see ``Conventions.ventilated_without_fio2``.
+
+    ``cleaned`` is the set's cleaned observations (FiO2 as a fraction, artifacts left out)."""
+    read = sorted({m.parameter for m in table})
+    day = _first_day(cleaned.filter(pl.col("parameter").is_in(read)), conventions)
+    charted = (pl.col("parameter") == "FiO2") & pl.col("value").is_between(FIO2_MINIMUM, FIO2_MAXIMUM)
+    stays = day.group_by("patient_id").agg(
+        (pl.col("parameter") == "MechVent").any().alias("_ventilated"), charted.any().alias("_charted")
+    )
+    ventilated = day.join(stays.filter(pl.col("_ventilated")), on="patient_id")
+    median = ventilated.filter(charted).select(pl.col("value").median()).collect().item()
+    if median is None:  # no ventilated stay of the set has an FiO2: nothing to take it from
+        return cleaned.clear().collect()
+    return (
+        ventilated.filter(~pl.col("_charted") & (pl.col("parameter") == "PaO2"))
+        .select("patient_id", "time", pl.lit("FiO2").alias("parameter"), pl.lit(float(median)).alias("value"))
+        .unique(maintain_order=True)
+        .collect()
+    )
+
+
 def _cleaned(
     observations: pl.DataFrame, conventions: Conventions, artifacts: pl.DataFrame | None = None
 ) -> pl.LazyFrame:
@@ -380,9 +428,13 @@ def _pf_ratio(conventions: Conventions) -> DerivedParameter:
         name="pao2_fio2",
         needs=(
             ScoreInput("pao2", "PaO2", "动脉血氧分压", unit="mmHg", minimum=PAO2_MINIMUM, maximum=800),
-            ScoreInput("fio2", "FiO2", "吸入氧浓度", unit="fraction", minimum=0.21, maximum=1.0),
+            ScoreInput(
+                "fio2", "FiO2", "吸入氧浓度", unit="fraction", minimum=FIO2_MINIMUM, maximum=FIO2_MAXIMUM
+            ),
         ),
-        expression=pl.when(pl.col("pao2").is_not_null()).then(pl.col("pao2") / fio2),
+        expression=pl.when(pl.col("pao2").is_not_null()).then(
+            (pl.col("pao2") / fio2).round(DERIVED_DECIMALS)
+        ),
         max_age={"fio2": conventions.fio2_max_age},
     )
 
@@ -403,12 +455,19 @@ def _sofa_table(conventions: Conventions) -> tuple[ParameterMap, ...]:
 
 def sofa_inputs(
     data: PhysioNetSet, conventions: Conventions, artifacts: pl.DataFrame | None = None
-) -> pl.LazyFrame:
+) -> tuple[pl.LazyFrame, pl.DataFrame]:
     """SOFA observations: organ variables, MAP, and PaO2/FiO2 raw (paired by the batch);
-    ``artifacts`` (by default the readings the conventions leave out) are left out."""
+    ``artifacts`` (by default the readings the conventions leave out) are left out. Also the
+    FiO2 rows supplied for ventilated stays without one (:func:`ventilator_fio2`; empty
+    unless ``ventilated_without_fio2="cohort_median"``), already among the observations."""
     table = _sofa_table(conventions)
     artifacts = _artifacts(data, conventions, table) if artifacts is None else artifacts
-    return _mapped(_cleaned(data.observations, conventions, artifacts), table, conventions.converted_decimals)
+    cleaned = _cleaned(data.observations, conventions, artifacts)
+    supplied = data.observations.clear()
+    if conventions.ventilated_without_fio2 == "cohort_median":
+        supplied = ventilator_fio2(cleaned, conventions, table)
+        cleaned = pl.concat([cleaned, supplied.lazy()])
+    return _mapped(cleaned, table, conventions.converted_decimals), supplied
 
 
 def _score(
@@ -465,9 +524,11 @@ def score_sofa(data: PhysioNetSet, conventions: Conventions | None = None) -> Ba
     conventions = conventions or Conventions()
     patients = data.descriptors.select("patient_id")
     artifacts = _artifacts(data, conventions, _sofa_table(conventions))
-    observations = sofa_inputs(data, conventions, artifacts)
+    observations, supplied = sofa_inputs(data, conventions, artifacts)
     result = _score(SOFA, observations, patients, conventions, (_pf_ratio(conventions),))
-    return _with_artifacts(result, artifacts)
+    assumed = supplied.group_by("patient_id").agg(pl.col("value").first().alias(ASSUMED_FIO2))
+    scored = result.scored.join(assumed, on="patient_id", how="left", maintain_order="left")
+    return _with_artifacts(BatchResult(scored, result.dropped), artifacts)
 
 
 def score_set(
