@@ -465,6 +465,9 @@ def sofa_inputs(
     cleaned = _cleaned(data.observations, conventions, artifacts)
     supplied = data.observations.clear()
     if conventions.ventilated_without_fio2 == "cohort_median":
+        # read once: the supplied rows and the scoring both start from these observations
+        read = sorted({m.parameter for m in table})
+        cleaned = cleaned.filter(pl.col("parameter").is_in(read)).collect().lazy()
         supplied = ventilator_fio2(cleaned, conventions, table)
         cleaned = pl.concat([cleaned, supplied.lazy()])
     return _mapped(cleaned, table, conventions.converted_decimals), supplied
