@@ -309,7 +309,8 @@ def venous_gases(observations: pl.DataFrame, below: float) -> pl.DataFrame:
 
 def _first_day(lazy: pl.LazyFrame, conventions: Conventions) -> pl.LazyFrame:
     """The rows inside each stay's scoring window (``window``, ``window_start``,
-    ``window_closed``), as the batch scorer draws it."""
+    ``window_closed``); with ``window_start="first"`` the window opens at the stay's first row
+    of ``lazy`` (the batch scorer opens it at the first *valid* one)."""
     if conventions.window is None:
         return lazy
     begin = pl.col("time").min().over("patient_id") if conventions.window_start == "first" else pl.lit(0.0)
