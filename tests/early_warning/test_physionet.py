@@ -330,3 +330,21 @@ def test_a_pf_ratio_on_a_band_edge_scores_as_published(pao2: float, fio2: float,
     # 56 / 0.28 is 199.99999999999997 in floating point; SOFA's "< 200" must not catch it
     data = _one_set([("p", 1.0, "MechVent", 1.0), ("p", 1.0, "FiO2", fio2), ("p", 2.0, "PaO2", pao2)])
     assert physionet.score_sofa(data).scored["respiration"].to_list() == [points]
+
+
+def test_the_assumed_fio2_follows_the_window_of_the_conventions() -> None:
+    data = _one_set(
+        [
+            ("charted", 1.0, "MechVent", 1.0),
+            ("charted", 1.0, "FiO2", 0.6),
+            ("late", 10.0, "MechVent", 1.0),  # the stay's first row: a window from here
+            ("late", 30.0, "PaO2", 90.0),  # day 2 counted from admission, day 1 from the first row
+            ("late", 40.0, "FiO2", 0.4),  # after both windows: not charted in either
+        ]
+    )
+    table = physionet._sofa_table(physionet.Conventions())
+    cleaned = physionet._cleaned(data.observations, physionet.Conventions())
+    from_admission = physionet.ventilator_fio2(cleaned, physionet.Conventions(), table)
+    assert from_admission.height == 0  # the gas is outside [00:00, 24:00)
+    from_first = physionet.ventilator_fio2(cleaned, physionet.Conventions(window_start="first"), table)
+    assert from_first.rows() == [("late", 30.0, "FiO2", 0.6)]
