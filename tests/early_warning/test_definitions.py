@@ -12,6 +12,7 @@ import pytest
 
 from lifenet.early_warning.scores import all_scores
 from lifenet.early_warning.scores.base import ERRORS_COLUMN, MORTALITY_COLUMN, TOTAL_COLUMN, ScoreDefinition
+from lifenet.early_warning.scores.choices import UNIT_LABELS_ZH, unit_label
 
 DEFINITIONS = list(all_scores().values())
 
@@ -25,6 +26,28 @@ def test_every_input_and_component_has_english_and_chinese_labels(definition: Sc
     for item in (*definition.inputs, *definition.components):
         assert item.label_en and _chinese(item.label_zh), f"{definition.name}.{item.name}"
         assert item.label_en != item.label_zh
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
+def test_every_missing_value_rule_is_written_in_both_languages(definition: ScoreDefinition) -> None:
+    assert definition.missing_rule and _chinese(definition.missing_rule_zh)
+    default = ScoreDefinition.__dataclass_fields__["missing_rule"].default
+    # a score with its own English rule has its own Chinese one, not the generic default
+    if definition.missing_rule != default:
+        assert definition.missing_rule_zh != ScoreDefinition.__dataclass_fields__["missing_rule_zh"].default
+    assert definition.describe()["missing_rule_zh"] == definition.missing_rule_zh
+
+
+def test_units_written_as_words_are_shown_in_chinese() -> None:
+    assert unit_label("months", "zh_Hans") == "月"
+    assert unit_label("fraction", "zh_Hans") == "小数"
+    assert unit_label("mmHg", "zh_Hans") == "mmHg"  # a symbol reads the same
+    assert unit_label("months", "en") == "months"
+    # every unit written as a lower-case word (kg is a symbol) has its Chinese label
+    words = {
+        i.unit for d in DEFINITIONS for i in d.inputs if i.unit and i.unit.isalpha() and i.unit.islower()
+    }
+    assert words - {"kg"} <= set(UNIT_LABELS_ZH), words - set(UNIT_LABELS_ZH)
 
 
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)

@@ -17,7 +17,7 @@ from lifenet.early_warning.scores.base import (
     ScoreInputError,
     ScoreResult,
 )
-from lifenet.early_warning.scores.choices import choice_label
+from lifenet.early_warning.scores.choices import choice_label, unit_label
 from lifenet.lib.errors import N_
 from lifenet.registry import queries as registry_queries
 from lifenet.web import i18n
@@ -62,6 +62,7 @@ def _score_page(
         "result": result,
         "errors": errors or {},
         "choice_label": choice_label,
+        "unit_label": unit_label,
     }
     return render(
         request, "early_warning/score.html", context, user=me, active="early_warning", status_code=status_code
@@ -95,7 +96,7 @@ def _message(language: str, definition: ScoreDefinition, problem: InputProblem) 
         template,
         minimum=f"{item.minimum:g}" if item.minimum is not None else "",
         maximum=f"{item.maximum:g}" if item.maximum is not None else "",
-        unit=item.unit or "",
+        unit=unit_label(item.unit or "", language),
     )
 
 

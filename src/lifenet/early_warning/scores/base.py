@@ -340,6 +340,7 @@ class ScoreDefinition:
     inputs: tuple[ScoreInput, ...]
     components: tuple[Component, ...]
     missing_rule: str = "A missing input scores 0 points (treated as normal)."
+    missing_rule_zh: str = "缺失的输入计0分（视为正常）。"
     total: pl.Expr | None = None
     mortality: pl.Expr | None = None
     extras: Mapping[str, pl.Expr] = field(default_factory=dict)
@@ -361,6 +362,7 @@ class ScoreDefinition:
             "licence": self.licence,
             "population": self.population,
             "missing_rule": self.missing_rule,
+            "missing_rule_zh": self.missing_rule_zh,
             "notes": self.notes,
             "inputs": [i.describe() for i in self.inputs],
             "components": [

@@ -234,6 +234,7 @@ DEFINITION = ScoreDefinition(
         "A missing item scores 0 (treated as normal), as on the bedside chart. Age is required because "
         "three items depend on the age group."
     ),
+    missing_rule_zh="缺失的项目计0分（视为正常），与床旁评分表一致。年龄为必填，因为有三个项目取决于年龄组。",
     notes=(
         "Scored per observation time; total 0-26. At a score of 8 the development study reported "
         "sensitivity 82% and specificity 93% for urgent ICU admission."

@@ -242,6 +242,7 @@ DEFINITION = ScoreDefinition(
         "A missing item scores 0 (treated as normal). A heart or respiratory rate is scored only against a "
         "normal limit that is given: without the limit the rate criterion adds nothing."
     ),
+    missing_rule_zh="缺失的项目计0分（视为正常）。心率或呼吸频率只对照已给出的正常上限计分：没有上限时，该频率标准不加分。",
     notes=(
         "Scored per observation time; total 0-13. Monaghan's algorithm as usually quoted: 0-2 routine care, "
         "3-5 more frequent assessment, 7-9 rapid response team; each site sets its own escalation thresholds."

@@ -321,6 +321,7 @@ DEFINITION = ScoreDefinition(
         "Every missing value scores 0 (treated as normal), as in the derivation and the reference "
         "implementation. MAP and creatinine need the age; a P/F or S/F ratio needs FiO2."
     ),
+    missing_rule_zh="所有缺失值计0分（视为正常），与推导研究及参考实现一致。平均动脉压和肌酐需要年龄；P/F或S/F比值需要FiO2。",
     extras=EXTRAS,
     notes=(
         "total is the 4-organ Phoenix Sepsis Score (0-13); phoenix8_total adds the endocrine, immunologic, "

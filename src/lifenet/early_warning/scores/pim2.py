@@ -205,6 +205,7 @@ DEFINITION = ScoreDefinition(
         "Unknown values are recorded as 0 (PIM2 rule), except systolic BP which is recorded as 120 mmHg; "
         "so an unknown FiO2 or PaO2 gives an oxygenation term of 0."
     ),
+    missing_rule_zh="未知值按0记录（PIM2规则），收缩压除外，记为120 mmHg；因此FiO2或PaO2未知时氧合项为0。",
     mortality=logistic(pl.col(TOTAL_COLUMN)),
     notes="total is the PIM2 logit (sum of the terms, constant included); predicted_mortality = 1/(1+e^-logit).",
 )

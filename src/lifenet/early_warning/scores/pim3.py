@@ -329,6 +329,7 @@ DEFINITION = ScoreDefinition(
         "Unknown values take the PIM3 defaults: systolic BP 120 mmHg, base excess 0, FiO2 × 100 / PaO2 = 0.23 "
         "when either FiO2 or PaO2 is unknown; unknown yes/no items and diagnoses count as no."
     ),
+    missing_rule_zh="未知值取PIM3默认值：收缩压120 mmHg，碱剩余0，FiO2或PaO2任一未知时FiO2 × 100 / PaO2 = 0.23；未知的是/否项目和诊断按“否”计。",
     mortality=logistic(pl.col(TOTAL_COLUMN)),
     notes="total is the PIM3 logit (sum of the terms, constant included); predicted_mortality = 1/(1+e^-logit).",
 )

@@ -232,6 +232,7 @@ DEFINITION = ScoreDefinition(
         "ECMO mode, ventilation days, PaO2, FiO2 and diagnosis are required. A missing pH scores 0 "
         "(the 7.11-7.34 band); a missing yes/no item counts as no."
     ),
+    missing_rule_zh="ECMO模式、通气天数、PaO2、FiO2和诊断为必填。pH缺失计0分（7.11–7.34区间）；缺失的是/否项目按“否”计。",
     extras={"logit": LOGIT},
     mortality=logistic(LOGIT),
     notes=(

@@ -385,6 +385,7 @@ DEFINITION = ScoreDefinition(
         "A value not measured scores 0 (assumed normal), as in the paper. Where a lowest and a highest "
         "value are asked for, one alone is used for both."
     ),
+    missing_rule_zh="未测量的值计0分（假定正常），与原文一致。需要最低值和最高值时，只给出一个值则两者都用它。",
     # The component columns exist when extras are computed: sum them, not their expressions again.
     extras={
         "neurologic": pl.sum_horizontal([c.name for c in NEUROLOGIC_COMPONENTS]),

@@ -189,6 +189,7 @@ DEFINITION = ScoreDefinition(
         "Age and admission source are required. A physiological value not measured scores 0 PRISM III points "
         "(assumed normal); unknown CPR, cancer and low-risk system count as no."
     ),
+    missing_rule_zh="年龄和入院来源为必填。未测量的生理值计0个PRISM III分（假定正常）；未知的心肺复苏、肿瘤和低风险系统按“否”计。",
     mortality=logistic(pl.col(TOTAL_COLUMN)),
     extras={
         "prism3_neurologic": prism3.neurologic_points(),

@@ -322,6 +322,7 @@ DEFINITION = ScoreDefinition(
         "A missing value scores 0 (treated as normal), as in the adult SOFA convention. A P/F or S/F ratio "
         "needs FiO2 (0.21 on room air); a missing vasoactive dose means the drug is not given."
     ),
+    missing_rule_zh="缺失值计0分（视为正常），与成人SOFA的惯例一致。P/F或S/F比值需要FiO2（吸空气时为0.21）；缺失的血管活性药物剂量表示未使用该药。",
     extras={
         "map_used": MAP_USED,
         "pf_ratio": PF_RATIO,

@@ -245,6 +245,7 @@ DEFINITION = ScoreDefinition(
         "Age, ventilation hours and diagnosis group are required. A missing yes/no item counts as no; "
         "a missing PaCO2 or peak inspiratory pressure scores 0 (below the threshold)."
     ),
+    missing_rule_zh="年龄、通气小时数和诊断组为必填。缺失的是/否项目按“否”计；PaCO2或吸气峰压缺失计0分（低于阈值）。",
     extras={
         "risk_class": risk_class(RISK_CLASSES),
         "risk_class_observed_survival": class_figure(RISK_CLASSES),

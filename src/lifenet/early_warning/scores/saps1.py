@@ -199,5 +199,6 @@ DEFINITION = ScoreDefinition(
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule="A missing variable scores 0 points (treated as normal), as in the original paper's use.",
+    missing_rule_zh="缺失的变量计0分（视为正常），与原文的用法一致。",
     notes="Urea and glucose in mmol/L. Ventilation/CPAP replaces the respiratory-rate points with 3.",
 )

@@ -294,6 +294,7 @@ DEFINITION = ScoreDefinition(
         "Age, weight and intubation hours are required. A missing yes/no item counts as no; a missing "
         "peak inspiratory pressure, diastolic pressure, pulse pressure or HCO3 scores 0."
     ),
+    missing_rule_zh="年龄、体重和插管小时数为必填。缺失的是/否项目按“否”计；吸气峰压、舒张压、脉压或HCO3缺失计0分。",
     extras={
         "risk_class": risk_class(RISK_CLASSES),
         "risk_class_observed_survival": class_figure(RISK_CLASSES),

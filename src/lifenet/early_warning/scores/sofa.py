@@ -141,5 +141,6 @@ DEFINITION = ScoreDefinition(
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule="A missing input scores 0 points for its organ (treated as normal); missing doses mean none.",
+    missing_rule_zh="缺失的输入对其器官计0分（视为正常）；缺失的剂量表示未用药。",
     notes="PaO2/FiO2 in mmHg with FiO2 as a fraction. Catecholamine doses in µg/kg/min.",
 )
