@@ -28,6 +28,8 @@ def test_county_doctor_scores_a_child_on_the_page_in_both_languages(
 
     page.get_by_role("navigation").get_by_role("link", name="早期预警").click()
     assert page.locator("h1").inner_text() == "危重程度与早期预警评分"
+    assert "住院病房中18岁以下的患儿" in page.get_by_test_id("score-list").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "scores-zh.png"), full_page=True)
     page.get_by_test_id("score-list").get_by_role("link", name="床旁儿科早期预警评分（Bedside PEWS）").click()
     assert page.locator("h1").inner_text() == "床旁儿科早期预警评分（Bedside PEWS）"
     form = page.get_by_test_id("score-form")

@@ -29,13 +29,19 @@ def test_every_input_and_component_has_english_and_chinese_labels(definition: Sc
 
 
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
-def test_every_missing_value_rule_is_written_in_both_languages(definition: ScoreDefinition) -> None:
+def test_every_missing_value_rule_and_population_is_written_in_both_languages(
+    definition: ScoreDefinition,
+) -> None:
     assert definition.missing_rule and _chinese(definition.missing_rule_zh)
     default = ScoreDefinition.__dataclass_fields__["missing_rule"].default
     # a score with its own English rule has its own Chinese one, not the generic default
     if definition.missing_rule != default:
         assert definition.missing_rule_zh != ScoreDefinition.__dataclass_fields__["missing_rule_zh"].default
     assert definition.describe()["missing_rule_zh"] == definition.missing_rule_zh
+    assert (
+        _chinese(definition.population_zh)
+        and definition.describe()["population_zh"] == definition.population_zh
+    )
 
 
 def test_units_written_as_words_are_shown_in_chinese() -> None:

@@ -341,6 +341,8 @@ class ScoreDefinition:
     components: tuple[Component, ...]
     missing_rule: str = "A missing input scores 0 points (treated as normal)."
     missing_rule_zh: str = "缺失的输入计0分（视为正常）。"
+    population_zh: str = ""
+    """``population`` in Chinese."""
     total: pl.Expr | None = None
     mortality: pl.Expr | None = None
     extras: Mapping[str, pl.Expr] = field(default_factory=dict)
@@ -361,6 +363,7 @@ class ScoreDefinition:
             "source": self.source,
             "licence": self.licence,
             "population": self.population,
+            "population_zh": self.population_zh,
             "missing_rule": self.missing_rule,
             "missing_rule_zh": self.missing_rule_zh,
             "notes": self.notes,

@@ -228,6 +228,7 @@ DEFINITION = ScoreDefinition(
         "permission for clinical use in software is to be confirmed with SickKids before release."
     ),
     population="Hospitalised children under 18 years on inpatient wards (development: SickKids, Toronto).",
+    population_zh="住院病房中18岁以下的患儿（研制于多伦多SickKids医院）。",
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule=(

@@ -236,6 +236,7 @@ DEFINITION = ScoreDefinition(
         "terms were found. Cite Monaghan 2005."
     ),
     population="Hospitalised children on general paediatric wards (Royal Alexandra Children's Hospital, Brighton).",
+    population_zh="普通儿科病房的住院患儿（布莱顿皇家亚历山德拉儿童医院）。",
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule=(

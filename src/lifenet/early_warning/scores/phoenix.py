@@ -315,6 +315,7 @@ DEFINITION = ScoreDefinition(
         "Children under 18 years with suspected infection; not for newborns in their birth "
         "hospitalisation or infants below 37 weeks' postmenstrual age."
     ),
+    population_zh="疑似感染的18岁以下儿童；不用于出生后住院期间的新生儿或矫正胎龄不足37周的婴儿。",
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule=(

@@ -199,6 +199,7 @@ DEFINITION = ScoreDefinition(
         "Children under 16 years admitted to an ICU. Values are the first measured from first face-to-face "
         "contact with the ICU team to 1 hour after ICU arrival."
     ),
+    population_zh="入住ICU的16岁以下儿童。取从与ICU团队首次面对面接触至入ICU后1小时内首次测得的值。",
     inputs=(*SHARED_INPUTS, HIGH_RISK_DIAGNOSIS, LOW_RISK_DIAGNOSIS),
     components=COMPONENTS,
     missing_rule=(

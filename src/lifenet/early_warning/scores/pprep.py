@@ -226,6 +226,7 @@ DEFINITION = ScoreDefinition(
         "Children more than 7 days and less than 18 years old on their first ECMO run for respiratory "
         "failure (ELSO registry 2001-2013)."
     ),
+    population_zh="首次因呼吸衰竭接受ECMO、年龄大于7天且小于18岁的儿童（ELSO登记 2001–2013）。",
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule=(

@@ -379,6 +379,7 @@ DEFINITION = ScoreDefinition(
         "12 h (PRISM III-12) or 24 h (PRISM III-24) in the 1996 paper; for PRISM IV, vital signs in the first "
         "4 h and laboratory values from 2 h before to 4 h after PICU admission."
     ),
+    population_zh="PICU患者，新生儿至青少年。取观察窗内的最差值：1996年原文为前12小时（PRISM III-12）或前24小时（PRISM III-24）；用于PRISM IV时，生命体征取入PICU后前4小时，实验室值取入PICU前2小时至入PICU后4小时。",
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule=(

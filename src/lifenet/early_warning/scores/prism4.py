@@ -183,6 +183,7 @@ DEFINITION = ScoreDefinition(
         "discharge. PRISM III vital signs from the first 4 h of PICU care, laboratory values from 2 h before "
         "to 4 h after admission."
     ),
+    population_zh="一次住院中首次入住PICU的新生儿至青少年；预测出院前死亡。PRISM III生命体征取PICU治疗的前4小时，实验室值取入科前2小时至入科后4小时。",
     inputs=(*prism3.INPUTS, ADMISSION_SOURCE, CPR_BEFORE_ADMISSION, CANCER, LOW_RISK_SYSTEM),
     components=COMPONENTS,
     missing_rule=(

@@ -316,6 +316,7 @@ DEFINITION = ScoreDefinition(
     ),
     licence="Published score, free to use with citation; no licence terms attached to the point table.",
     population="Critically ill children (PICU, up to 21 years); development cohort 8,711 encounters at one centre.",
+    population_zh="危重症儿童（PICU，至21岁）；推导队列为单中心8,711例次就诊。",
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule=(

@@ -239,6 +239,7 @@ DEFINITION = ScoreDefinition(
         "Adults (18 years and over) on ECMO for severe acute respiratory failure (ELSO registry "
         "2000-2012). In a pediatric network use it only for patients aged 18 or more."
     ),
+    population_zh="因重症急性呼吸衰竭接受ECMO的成人（18岁及以上；ELSO登记 2000–2012）。在儿科网络中仅用于18岁及以上的患者。",
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule=(

@@ -196,6 +196,7 @@ DEFINITION = ScoreDefinition(
     licence="Published clinical score; the point table is a fact of the literature and free to implement.",
     population="Adult ICU patients (the score was built on patients aged 15 years and over); worst values of "
     "the first 24 hours in the ICU.",
+    population_zh="成人ICU患者（评分建立于15岁及以上的患者）；取入ICU后前24小时的最差值。",
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule="A missing variable scores 0 points (treated as normal), as in the original paper's use.",

@@ -288,6 +288,7 @@ DEFINITION = ScoreDefinition(
         "Adults (18 years and over) on veno-arterial ECMO for refractory cardiogenic shock (ELSO "
         "registry 2003-2013). In a pediatric network use it only for patients aged 18 or more."
     ),
+    population_zh="因难治性心源性休克接受静脉-动脉ECMO的成人（18岁及以上；ELSO登记 2003–2013）。在儿科网络中仅用于18岁及以上的患者。",
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule=(

@@ -138,6 +138,7 @@ DEFINITION = ScoreDefinition(
     "Ferreira FL, Bota DP, Bross A, Melot C, Vincent JL. JAMA 2001;286(14):1754-1758.",
     licence="Published clinical score; the point table is a fact of the literature and free to implement.",
     population="Adult ICU patients; worst values over a day (first 24 hours for the admission score).",
+    population_zh="成人ICU患者；取一天内的最差值（入科评分取前24小时）。",
     inputs=INPUTS,
     components=COMPONENTS,
     missing_rule="A missing input scores 0 points for its organ (treated as normal); missing doses mean none.",
