@@ -68,6 +68,11 @@ def test_county_doctor_scores_a_child_on_the_page_in_both_languages(
     assert rows["心率"] == "4"
     assert rows["呼吸频率"] == "1"
     assert sum(float(points) for points in rows.values()) == 5
+    # each line names the values it was scored from, in the user's language
+    assert page.get_by_test_id("used-heart_rate_points").inner_text() == "年龄 24 月；心率 180 /min"
+    assert (
+        page.get_by_test_id("used-systolic_bp_points").count() == 0
+    )  # not typed: the age alone explains nothing
     page.screenshot(path=str(ARTIFACTS / "score-result-zh.png"), full_page=True)
 
     page.get_by_test_id("lang-en").click()
@@ -80,6 +85,7 @@ def test_county_doctor_scores_a_child_on_the_page_in_both_languages(
     page.wait_for_load_state()
     assert page.get_by_test_id("score-total").inner_text() == "5"
     assert "Heart rate" in page.get_by_test_id("score-result").inner_text()
+    assert page.get_by_test_id("used-heart_rate_points").inner_text() == "Age 24 months; Heart rate 180 /min"
     assert "(months)" in form.inner_text() and "(fraction)" in form.inner_text()
     assert page.get_by_test_id("missing-rule").inner_text().startswith("A missing item scores 0")
     page.screenshot(path=str(ARTIFACTS / "score-result-en.png"), full_page=True)

@@ -84,6 +84,30 @@ def test_page_shows_total_mortality_and_components_in_chinese(world: World) -> N
         assert component.label_zh in page.text
 
 
+def test_page_explains_every_line_by_the_values_it_was_scored_from(world: World) -> None:
+    client, csrf = world.page_client("county_a_doctor")
+    client.post("/language", data={"csrf_token": csrf, "language": "en", "next": "/"})
+    page = client.post(
+        "/early-warning/scores/sofa",
+        data={"csrf_token": csrf, "platelets": "46", "pao2_fio2": "180", "ventilated": "yes", "gcs": "15"},
+    )
+    assert page.status_code == 200, page.text
+    used = dict(re.findall(r'data-testid="used-(\w+)">([^<]*)</span>', page.text))
+    # SOFA's coagulation line has no written explanation: the value it came from explains it
+    assert used["coagulation"] == "Platelet count 46 ×10³/µL"
+    assert used["respiration"] == "PaO2/FiO2 ratio 180 mmHg; Respiratory support (mechanical ventilation) yes"
+    assert used["cns"] == "Glasgow Coma Scale 15"
+    assert "liver" not in used  # nothing typed for it: nothing to show
+    assert [c.name for c in get_score("sofa").components if get_score("sofa").reads(c)] == [
+        "respiration",
+        "coagulation",
+        "liver",
+        "cardiovascular",
+        "cns",
+        "renal",
+    ]
+
+
 def test_page_marks_the_refused_field_and_keeps_what_was_typed(world: World) -> None:
     client, csrf = world.page_client("county_a_doctor")
     client.post("/language", data={"csrf_token": csrf, "language": "en", "next": "/"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +12,7 @@ from lifenet.early_warning import registry_scores
 from lifenet.early_warning.api import definition_or_404
 from lifenet.early_warning.scores import all_scores
 from lifenet.early_warning.scores.base import (
+    YES_TEXT,
     InputProblem,
     ScoreDefinition,
     ScoreInput,
@@ -60,6 +62,7 @@ def _score_page(
         "score": definition,
         "form": form or {},
         "result": result,
+        "used": _values_used(definition, form or {}, me.language) if result else {},
         "errors": errors or {},
         "choice_label": choice_label,
         "unit_label": unit_label,
@@ -67,6 +70,40 @@ def _score_page(
     return render(
         request, "early_warning/score.html", context, user=me, active="early_warning", status_code=status_code
     )
+
+
+def _values_used(definition: ScoreDefinition, form: Mapping[str, str], language: str) -> dict[str, str]:
+    """For each component, the values typed for the inputs its points come from, as the
+    user reads them ("Age 24 months; Heart rate 180 /min"): the explanation of that line.
+
+    A line whose own measurement was left empty shows nothing, even if an input it shares
+    with other lines (the age, for the age bands) was typed: its 0 points come from the
+    missing value, not from the age."""
+    _ = i18n.gettext_for(language)
+    chinese = language.startswith("zh")
+    reads = {c.name: definition.reads(c) for c in definition.components}
+    readers: dict[str, int] = {}
+    for items in reads.values():
+        for item in items:
+            readers[item.name] = readers.get(item.name, 0) + 1
+    used: dict[str, str] = {}
+    for component in definition.components:
+        typed = [i for i in reads[component.name] if str(form.get(i.name, "")).strip()]
+        own = [i for i in reads[component.name] if readers[i.name] == 1]
+        if own and not any(readers[i.name] == 1 for i in typed):
+            continue
+        parts = []
+        for item in typed:
+            raw = str(form.get(item.name, "")).strip()
+            if item.kind == "choice":
+                shown = choice_label(raw, language)
+            elif item.kind == "boolean":
+                shown = _("yes") if raw.lower() in YES_TEXT else _("no")
+            else:
+                shown = f"{raw} {unit_label(item.unit or '', language)}".strip()
+            parts.append(f"{item.label_zh if chinese else item.label_en} {shown}")
+        used[component.name] = ("；" if chinese else "; ").join(parts)
+    return used
 
 
 @router.get("/early-warning/scores/{name}", response_class=HTMLResponse)

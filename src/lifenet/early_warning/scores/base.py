@@ -356,6 +356,11 @@ class ScoreDefinition:
                 return item
         raise KeyError(name)
 
+    def reads(self, component: Component) -> list[ScoreInput]:
+        """The inputs ``component``'s points are computed from, in the order of ``inputs``."""
+        names = set(component.points.meta.root_names())
+        return [i for i in self.inputs if i.name in names]
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
