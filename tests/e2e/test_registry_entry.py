@@ -4,6 +4,7 @@ in the patient list."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -97,6 +98,8 @@ def test_county_data_manager_enters_an_ecls_case_in_chinese(
     assert page.get_by_test_id("record-ecls_run").is_visible()
     page.get_by_test_id("patient-scores").wait_for()
     assert "儿童死亡指数3（PIM3）" in page.get_by_test_id("patient-scores").inner_text()
+    # units written as words read in Chinese too ("626 天", not "626 days")
+    assert re.search(r"登记时日龄: \d+ 天", page.content())
     page.screenshot(path=str(ARTIFACTS / "registry-patient-zh.png"), full_page=True)
 
     page.get_by_role("navigation").get_by_role("link", name="登记库").click()

@@ -12,7 +12,7 @@ import pytest
 
 from lifenet.early_warning.scores import all_scores
 from lifenet.early_warning.scores.base import ERRORS_COLUMN, MORTALITY_COLUMN, TOTAL_COLUMN, ScoreDefinition
-from lifenet.early_warning.scores.choices import UNIT_LABELS_ZH, unit_label
+from lifenet.web.i18n import UNIT_WORDS_ZH, unit_label
 
 DEFINITIONS = list(all_scores().values())
 
@@ -53,7 +53,7 @@ def test_units_written_as_words_are_shown_in_chinese() -> None:
     words = {
         i.unit for d in DEFINITIONS for i in d.inputs if i.unit and i.unit.isalpha() and i.unit.islower()
     }
-    assert words - {"kg"} <= set(UNIT_LABELS_ZH), words - set(UNIT_LABELS_ZH)
+    assert words - {"kg"} <= set(UNIT_WORDS_ZH), words - set(UNIT_WORDS_ZH)
 
 
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)

@@ -19,7 +19,7 @@ from lifenet.early_warning.scores.base import (
     ScoreInputError,
     ScoreResult,
 )
-from lifenet.early_warning.scores.choices import choice_label, unit_label
+from lifenet.early_warning.scores.choices import choice_label
 from lifenet.lib.errors import N_
 from lifenet.registry import queries as registry_queries
 from lifenet.web import i18n
@@ -65,7 +65,6 @@ def _score_page(
         "used": _values_used(definition, form or {}, me.language) if result else {},
         "errors": errors or {},
         "choice_label": choice_label,
-        "unit_label": unit_label,
     }
     return render(
         request, "early_warning/score.html", context, user=me, active="early_warning", status_code=status_code
@@ -100,7 +99,7 @@ def _values_used(definition: ScoreDefinition, form: Mapping[str, str], language:
             elif item.kind == "boolean":
                 shown = _("yes") if raw.lower() in YES_TEXT else _("no")
             else:
-                shown = f"{raw} {unit_label(item.unit or '', language)}".strip()
+                shown = f"{raw} {i18n.unit_label(item.unit, language)}".strip()
             parts.append(f"{item.label_zh if chinese else item.label_en} {shown}")
         used[component.name] = ("；" if chinese else "; ").join(parts)
     return used
@@ -133,7 +132,7 @@ def _message(language: str, definition: ScoreDefinition, problem: InputProblem) 
         template,
         minimum=f"{item.minimum:g}" if item.minimum is not None else "",
         maximum=f"{item.maximum:g}" if item.maximum is not None else "",
-        unit=unit_label(item.unit or "", language),
+        unit=i18n.unit_label(item.unit, language),
     )
 
 

@@ -382,7 +382,7 @@ def _summary(dictionary: Dictionary, record: RegistryRecord, lang: str, zone: Zo
             value = _("yes") if value else _("no")
         elif field.type == "datetime":
             value = _as_text(field, value, zone).replace("T", " ")
-        unit = f" {field.unit}" if field.unit else ""
+        unit = f" {i18n.unit_label(field.unit, lang)}" if field.unit else ""
         parts.append(f"{field.label(lang)}: {value}{unit}")
         if len(parts) == 4:
             break

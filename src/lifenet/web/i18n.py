@@ -93,3 +93,26 @@ def from_accept_language(header: str | None) -> str | None:
         if language:
             return language
     return None
+
+
+# Units written as words are shown in the user's language; symbols (mmHg, mmol/L, kg, /min …)
+# read the same in both.
+UNIT_WORDS_ZH = {
+    "years": "岁",
+    "months": "月",
+    "weeks": "周",
+    "days": "天",
+    "hours": "小时",
+    "h": "小时",
+    "min": "分钟",
+    "s": "秒",
+    "fraction": "小数",
+    "ratio": "比值",
+}
+
+
+def unit_label(unit: str | None, language: str) -> str:
+    """A unit as shown to the user: ``months`` is 月 in Chinese; a symbol is unchanged."""
+    if not unit:
+        return ""
+    return UNIT_WORDS_ZH.get(unit, unit) if language.startswith("zh") else unit

@@ -27,6 +27,7 @@ templates = Jinja2Templates(
 )
 templates.env.globals["languages"] = i18n.LANGUAGES
 templates.env.globals["html_lang"] = i18n.HTML_LANG
+templates.env.globals["unit_label"] = i18n.unit_label
 
 
 @dataclass(frozen=True)

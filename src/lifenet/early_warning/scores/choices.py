@@ -75,21 +75,3 @@ def choice_label(code: str, language: str) -> str:
     if labels is None:
         return code
     return labels[1] if language.startswith("zh") else labels[0]
-
-
-# Units written as words are shown in the user's language; symbols (mmHg, mmol/L, /min …)
-# read the same in both.
-UNIT_LABELS_ZH = {
-    "months": "月",
-    "years": "岁",
-    "days": "天",
-    "hours": "小时",
-    "s": "秒",
-    "fraction": "小数",
-    "ratio": "比值",
-}
-
-
-def unit_label(unit: str, language: str) -> str:
-    """An input's unit as shown to the user (``months`` is 月 in Chinese)."""
-    return UNIT_LABELS_ZH.get(unit, unit) if language.startswith("zh") else unit
