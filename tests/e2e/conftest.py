@@ -9,10 +9,12 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 
+from lifenet.network.demo import DEMO_PASSWORD
 from tests.conftest import World
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,3 +66,21 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+LOGIN_LABELS = {"zh": ("用户名", "密码", "登录"), "en": ("Username", "Password", "Log in")}
+
+
+def chinese_context(browser: Any) -> Any:
+    """A browser context of a user whose browser asks for Simplified Chinese."""
+    return browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+
+
+def log_in(page: Any, live_server: str, username: str, language: str = "zh") -> None:
+    """Log in with the demo password through the log-in page, as a person would."""
+    user, password, button = LOGIN_LABELS[language]
+    page.goto(f"{live_server}/login")
+    page.get_by_label(user).fill(username)
+    page.get_by_label(password).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_url(f"{live_server}/")

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from lifenet.network.demo import DEMO_PASSWORD
 from tests.conftest import World
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, chinese_context, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -17,17 +16,14 @@ pytestmark = pytest.mark.e2e
 def test_county_doctor_logs_in_in_chinese_switches_to_english_and_stays_in_own_hospital(
     world: World, live_server: str, browser: Any
 ) -> None:
-    context = browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    context = chinese_context(browser)
     page = context.new_page()
     page.goto(f"{live_server}/")
     assert "/login" in page.url
     assert page.locator("h1").inner_text() == "登录"
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
 
-    page.get_by_label("用户名").fill("funan.doctor")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "funan.doctor")
     own = page.get_by_test_id("own-hospital")
     assert "阜南县人民医院" in own.inner_text()
     assert "新生儿重症监护室" in own.inner_text()
@@ -54,10 +50,6 @@ def test_county_doctor_logs_in_in_chinese_switches_to_english_and_stays_in_own_h
 
     # The choice of English is kept on the account: a new log-in is in English.
     context.clear_cookies()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("funan.doctor")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "funan.doctor")
     assert page.locator("h1").inner_text().startswith("Welcome,")
     context.close()

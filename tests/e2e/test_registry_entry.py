@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from lifenet.network.demo import DEMO_PASSWORD
 from tests.conftest import World
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, chinese_context, log_in
 from tests.registry import factories
 
 pytestmark = pytest.mark.e2e
@@ -44,13 +43,9 @@ def save(page: Any) -> None:
 def test_county_data_manager_enters_an_ecls_case_in_chinese(
     world: World, live_server: str, browser: Any
 ) -> None:
-    context = browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    context = chinese_context(browser)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("funan.dm")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "funan.dm")
 
     page.get_by_role("navigation").get_by_role("link", name="登记库").click()
     page.get_by_test_id("register-patient").click()
@@ -122,11 +117,7 @@ def test_choosing_the_hospital_brings_its_local_fields(world: World, live_server
 
     context = browser.new_context(locale="en-US")
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("expert")  # writes at the hub and at Funan
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "expert", "en")  # writes at the hub and at Funan
     page.goto(f"{live_server}/registry/patients/new")
     assert page.locator('[name="local_referral_code"]').count() == 0
     with page.expect_navigation():

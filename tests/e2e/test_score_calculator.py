@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from lifenet.network.demo import DEMO_PASSWORD
 from tests.conftest import World
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, chinese_context, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,13 +17,9 @@ pytestmark = pytest.mark.e2e
 def test_county_doctor_scores_a_child_on_the_page_in_both_languages(
     world: World, live_server: str, browser: Any
 ) -> None:
-    context = browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    context = chinese_context(browser)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("funan.doctor")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server, "funan.doctor")
 
     page.get_by_role("navigation").get_by_role("link", name="早期预警").click()
     assert page.locator("h1").inner_text() == "危重程度与早期预警评分"
