@@ -84,3 +84,11 @@ def log_in(page: Any, live_server: str, username: str, language: str = "zh") -> 
     page.get_by_label(password).fill(DEMO_PASSWORD)
     page.get_by_role("button", name=button).click()
     page.wait_for_url(f"{live_server}/")
+
+
+def chinese_page(browser: Any, live_server: str, username: str) -> tuple[Any, Any]:
+    """A new Chinese-speaking browser context and its page, logged in as ``username``."""
+    context = chinese_context(browser)
+    page = context.new_page()
+    log_in(page, live_server, username)
+    return context, page

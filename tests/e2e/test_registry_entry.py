@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import World
-from tests.e2e.conftest import ARTIFACTS, chinese_context, log_in
+from tests.e2e.conftest import ARTIFACTS, chinese_page, log_in
 from tests.registry import factories
 
 pytestmark = pytest.mark.e2e
@@ -43,9 +43,7 @@ def save(page: Any) -> None:
 def test_county_data_manager_enters_an_ecls_case_in_chinese(
     world: World, live_server: str, browser: Any
 ) -> None:
-    context = chinese_context(browser)
-    page = context.new_page()
-    log_in(page, live_server, "funan.dm")
+    context, page = chinese_page(browser, live_server, "funan.dm")
 
     page.get_by_role("navigation").get_by_role("link", name="登记库").click()
     page.get_by_test_id("register-patient").click()

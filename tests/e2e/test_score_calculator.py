@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import World
-from tests.e2e.conftest import ARTIFACTS, chinese_context, log_in
+from tests.e2e.conftest import ARTIFACTS, chinese_page
 
 pytestmark = pytest.mark.e2e
 
@@ -17,9 +17,7 @@ pytestmark = pytest.mark.e2e
 def test_county_doctor_scores_a_child_on_the_page_in_both_languages(
     world: World, live_server: str, browser: Any
 ) -> None:
-    context = chinese_context(browser)
-    page = context.new_page()
-    log_in(page, live_server, "funan.doctor")
+    context, page = chinese_page(browser, live_server, "funan.doctor")
 
     page.get_by_role("navigation").get_by_role("link", name="早期预警").click()
     assert page.locator("h1").inner_text() == "危重程度与早期预警评分"

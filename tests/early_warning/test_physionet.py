@@ -284,8 +284,8 @@ def test_a_ventilated_stay_without_a_charted_fio2_reads_its_gases_at_the_cohort_
         ]
     )
     table = physionet._sofa_table(physionet.Conventions())
-    cleaned = physionet._cleaned(data.observations, physionet.Conventions())
-    supplied = physionet.ventilator_fio2(cleaned, physionet.Conventions(), table)
+    cleaned = physionet._cleaned(data.observations, physionet.Conventions(), table)
+    supplied = physionet.ventilator_fio2(cleaned, physionet.Conventions())
     assert supplied.rows() == [("lost", 0.2, "FiO2", 0.5), ("lost", 6.0, "FiO2", 0.5)]
 
     scored = physionet.score_sofa(data).scored.sort("patient_id")
@@ -305,7 +305,7 @@ def test_a_ventilated_stay_without_a_charted_fio2_reads_its_gases_at_the_cohort_
     assert lost[physionet.ASSUMED_FIO2] is None
     # the whole record as the window: the day-2 FiO2 is charted, nothing is assumed
     whole = physionet.Conventions(window=None)
-    assert physionet.ventilator_fio2(cleaned, whole, table).height == 0
+    assert physionet.ventilator_fio2(cleaned, whole).height == 0
 
 
 def test_a_set_without_any_charted_fio2_assumes_none() -> None:
@@ -343,8 +343,8 @@ def test_the_assumed_fio2_follows_the_window_of_the_conventions() -> None:
         ]
     )
     table = physionet._sofa_table(physionet.Conventions())
-    cleaned = physionet._cleaned(data.observations, physionet.Conventions())
-    from_admission = physionet.ventilator_fio2(cleaned, physionet.Conventions(), table)
+    cleaned = physionet._cleaned(data.observations, physionet.Conventions(), table)
+    from_admission = physionet.ventilator_fio2(cleaned, physionet.Conventions())
     assert from_admission.height == 0  # the gas is outside [00:00, 24:00)
-    from_first = physionet.ventilator_fio2(cleaned, physionet.Conventions(window_start="first"), table)
+    from_first = physionet.ventilator_fio2(cleaned, physionet.Conventions(window_start="first"))
     assert from_first.rows() == [("late", 30.0, "FiO2", 0.6)]

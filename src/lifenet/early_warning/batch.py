@@ -317,6 +317,16 @@ def _span(delta: dt.timedelta, is_datetime: bool) -> pl.Expr:
     return pl.lit(delta.total_seconds() / 3600.0)
 
 
+def within(
+    begin: pl.Expr, window: dt.timedelta, closed: Literal["left", "both"], is_datetime: bool = False
+) -> pl.Expr:
+    """True for the rows whose ``time`` lies in the window ``[begin, begin + window)`` (with
+    ``closed="both"``, ``[begin, begin + window]``); false where the time is missing."""
+    end = begin + _span(window, is_datetime)
+    upper = pl.col(TIME) <= end if closed == "both" else pl.col(TIME) < end
+    return ((pl.col(TIME) >= begin) & upper).fill_null(False)
+
+
 def _in_window(
     checked: pl.LazyFrame,
     window: dt.timedelta | None,
@@ -336,9 +346,7 @@ def _in_window(
         if is_datetime:
             raise ValueError("start='zero' needs time as hours since admission, not datetimes")
         begin = pl.lit(0.0)
-    end = begin + _span(window, is_datetime)
-    upper = pl.col(TIME) <= end if closed == "both" else pl.col(TIME) < end
-    inside = ((pl.col(TIME) >= begin) & upper).fill_null(False)
+    inside = within(begin, window, closed, is_datetime)
     return checked.with_columns(inside.alias(IN_WINDOW)).select(
         ID, TIME, PARAMETER, VALUE, KNOWN, OK, IN_WINDOW
     )

@@ -89,7 +89,7 @@ def _values_used(definition: ScoreDefinition, form: Mapping[str, str], language:
     for component in definition.components:
         typed = [i for i in reads[component.name] if str(form.get(i.name, "")).strip()]
         own = [i for i in reads[component.name] if readers[i.name] == 1]
-        if own and not any(readers[i.name] == 1 for i in typed):
+        if own and not any(i in own for i in typed):
             continue
         parts = []
         for item in typed:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
-from lifenet.early_warning.batch import BatchResult, DerivedParameter, score_observations
+from lifenet.early_warning.batch import BatchResult, DerivedParameter, score_observations, within
 from lifenet.early_warning.files import InputFileError, Scored
 from lifenet.early_warning.scores.base import DERIVED_DECIMALS, TOTAL_COLUMN, ScoreDefinition, ScoreInput
 from lifenet.early_warning.scores.saps1 import DEFINITION as SAPS1
@@ -307,6 +307,11 @@ def venous_gases(observations: pl.DataFrame, below: float) -> pl.DataFrame:
     )
 
 
+def _read(table: tuple[ParameterMap, ...]) -> list[str]:
+    """The PhysioNet parameters a score's mapping table reads."""
+    return sorted({m.parameter for m in table})
+
+
 def _first_day(lazy: pl.LazyFrame, conventions: Conventions) -> pl.LazyFrame:
     """The rows inside each stay's scoring window (``window``, ``window_start``,
     ``window_closed``); with ``window_start="first"`` the window opens at the stay's first row
@@ -314,21 +319,17 @@ def _first_day(lazy: pl.LazyFrame, conventions: Conventions) -> pl.LazyFrame:
     if conventions.window is None:
         return lazy
     begin = pl.col("time").min().over("patient_id") if conventions.window_start == "first" else pl.lit(0.0)
-    end = begin + conventions.window.total_seconds() / 3600.0
-    upper = pl.col("time") <= end if conventions.window_closed == "both" else pl.col("time") < end
-    return lazy.filter((pl.col("time") >= begin) & upper)
+    return lazy.filter(within(begin, conventions.window, conventions.window_closed))
 
 
-def ventilator_fio2(
-    cleaned: pl.LazyFrame, conventions: Conventions, table: tuple[ParameterMap, ...]
-) -> pl.DataFrame:
+def ventilator_fio2(cleaned: pl.LazyFrame, conventions: Conventions) -> pl.DataFrame:
     """FiO2 rows for the gases of ventilated stays with no FiO2 charted in the window
     (``patient_id, time, parameter, value``): one at each PaO2's time, holding the median
     FiO2 charted in the set's ventilated stays; see ``Conventions.ventilated_without_fio2``.
 
-    ``cleaned`` is the set's cleaned observations (FiO2 as a fraction, artifacts left out)."""
-    read = sorted({m.parameter for m in table})
-    day = _first_day(cleaned.filter(pl.col("parameter").is_in(read)), conventions)
+    ``cleaned`` is the set's cleaned SOFA observations (:func:`_cleaned`: the parameters SOFA
+    reads, FiO2 as a fraction, artifacts left out)."""
+    day = _first_day(cleaned, conventions)
     charted = (pl.col("parameter") == "FiO2") & pl.col("value").is_between(FIO2_MINIMUM, FIO2_MAXIMUM)
     stays = day.group_by("patient_id").agg(
         (pl.col("parameter") == "MechVent").any().alias("_ventilated"), charted.any().alias("_charted")
@@ -346,10 +347,15 @@ def ventilator_fio2(
 
 
 def _cleaned(
-    observations: pl.DataFrame, conventions: Conventions, artifacts: pl.DataFrame | None = None
+    observations: pl.DataFrame,
+    conventions: Conventions,
+    table: tuple[ParameterMap, ...],
+    artifacts: pl.DataFrame | None = None,
 ) -> pl.LazyFrame:
+    """The observations of the parameters ``table`` reads, ``artifacts`` left out, FiO2 as a
+    fraction."""
     fio2_percent = (pl.col("parameter") == "FiO2") & (pl.col("value") > conventions.fio2_percent_above)
-    lazy = observations.lazy()
+    lazy = observations.lazy().filter(pl.col("parameter").is_in(_read(table)))
     if artifacts is not None and artifacts.height:
         lazy = lazy.join(artifacts.lazy(), on=["patient_id", "time", "parameter", "value"], how="anti")
     return lazy.with_columns(
@@ -364,8 +370,7 @@ def _artifacts(data: PhysioNetSet, conventions: Conventions, table: tuple[Parame
         found.append(pressure_artifacts(data.observations))
     if conventions.venous_pao2_below is not None:
         found.append(venous_gases(data.observations, conventions.venous_pao2_below))
-    read = sorted({m.parameter for m in table})
-    return pl.concat(found).filter(pl.col("parameter").is_in(read))
+    return pl.concat(found).filter(pl.col("parameter").is_in(_read(table)))
 
 
 def _with_artifacts(result: BatchResult, artifacts: pl.DataFrame) -> BatchResult:
@@ -413,7 +418,7 @@ def saps1_inputs(
     (by default the readings the conventions leave out) are left out."""
     table = _saps1_table(conventions)
     artifacts = _artifacts(data, conventions, table) if artifacts is None else artifacts
-    cleaned = _cleaned(data.observations, conventions, artifacts)
+    cleaned = _cleaned(data.observations, conventions, table, artifacts)
     observations = _mapped(cleaned, table, conventions.converted_decimals)
     descriptors = data.descriptors.select(
         "patient_id", (pl.col("Age") + conventions.age_offset_years).alias("age_years")
@@ -433,9 +438,7 @@ def _pf_ratio(conventions: Conventions) -> DerivedParameter:
                 "fio2", "FiO2", "吸入氧浓度", unit="fraction", minimum=FIO2_MINIMUM, maximum=FIO2_MAXIMUM
             ),
         ),
-        expression=pl.when(pl.col("pao2").is_not_null()).then(
-            (pl.col("pao2") / fio2).round(DERIVED_DECIMALS)
-        ),
+        expression=(pl.col("pao2") / fio2).round(DERIVED_DECIMALS),
         max_age={"fio2": conventions.fio2_max_age},
     )
 
@@ -463,13 +466,11 @@ def sofa_inputs(
     unless ``ventilated_without_fio2="cohort_median"``), already among the observations."""
     table = _sofa_table(conventions)
     artifacts = _artifacts(data, conventions, table) if artifacts is None else artifacts
-    cleaned = _cleaned(data.observations, conventions, artifacts)
+    cleaned = _cleaned(data.observations, conventions, table, artifacts)
     supplied = data.observations.clear()
     if conventions.ventilated_without_fio2 == "cohort_median":
-        # read once: the supplied rows and the scoring both start from these observations
-        read = sorted({m.parameter for m in table})
-        cleaned = cleaned.filter(pl.col("parameter").is_in(read)).collect().lazy()
-        supplied = ventilator_fio2(cleaned, conventions, table)
+        cleaned = cleaned.collect().lazy()  # read once: the supplied rows and the scoring start here
+        supplied = ventilator_fio2(cleaned, conventions)
         cleaned = pl.concat([cleaned, supplied.lazy()])
     return _mapped(cleaned, table, conventions.converted_decimals), supplied
 
